@@ -1,0 +1,6 @@
+"""`python -m trackerctl`."""
+
+from trackerctl.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""The shape of one API action, as declared in `endpoints.py`.
+
+Plain dataclasses, so that importing the registry costs nothing: commands, help, man pages and
+completions read it without pydantic or httpx. `trackerctl.api.models.request_model(action)` turns
+an action's params into a pydantic model when a command actually runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# How a parameter is typed on the wire and spelled on the command line.
+#   int, str, bool      scalars; bool is --name/--no-name
+#   int_list, str_list  arrays; a repeatable option named in the singular (cli_name), or, with
+#                       positional=True, the variadic ids of a bulk command (also --from-file)
+#   json                a JSON object given as text, @file or -
+#   tag_bindings        [{tag_id, ordinal}] given as repeatable --tag TAG_ID:ORDINAL
+#   month               a yyyy-MM string
+ParamKind = Literal["int", "str", "bool", "int_list", "str_list", "json", "tag_bindings", "month"]
+
+Api = Literal["user", "panel"]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # the API's name: tracker_id, apn_user
+    kind: ParamKind
+    help: str
+    required: bool = True
+    positional: bool = False  # the action's primary key, or the variadic ids of a bulk command
+    cli_name: str | None = None  # option name without dashes when it is not the API name with - for _
+    cli_false: str | None = None  # bools: the negative flag when it is not --no-NAME (--descending)
+    choices: tuple[str, ...] | None = None
+    # constraints from the documents, checked before anything is sent
+    ge: int | None = None  # ints: lower bound (ids are >= 1; group_id >= 0)
+    le: int | None = None
+    min_len: int | None = None  # strings, and each item of a str_list
+    max_len: int | None = None
+    printable: bool = False  # printable characters only
+    no_angle: bool = False  # no '<' or '>'
+    digits: bool = False  # digits only (IMEIs, phone numbers)
+    hex_: bool = False  # hex string
+    pattern: str | None = None  # regex the whole value must match
+    hex_if: tuple[str, str] | None = None  # hex string when param [0] has value [1]: ("type", "hex")
+    min_items: int | None = None  # arrays
+    max_items: int | None = None
+    unique: bool = False  # arrays: no duplicate items
+    bulk: bool = False  # ids split into chunks by the bulk engine
+    nullable: bool = False  # the API takes null here: left out, null is sent (bundle order_id)
+
+    @property
+    def option(self) -> str:
+        """`--tracker-id`, `--label` (for labels), ..."""
+        return "--" + (self.cli_name or self.name.replace("_", "-"))
+
+    @property
+    def metavar(self) -> str:
+        return (self.cli_name or self.name).upper().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Action:
+    path: str  # API path: tracker/get_state, panel/tracker/bundle/import
+    summary: str  # one line, imperative, shown in lists and man pages
+    params: tuple[Param, ...] = ()
+    description: str = ""  # more help text: what the document says beyond the summary
+    permission: str | None = None  # sub-user right (user API) or "trackers: read" (panel)
+    example: str = ""  # a runnable command line, `trackerctl ...`
+    result: str | None = None  # response key holding the records: value, list, states; None: nothing
+    columns: tuple[str, ...] = ()  # default table/csv columns (dotted paths into a record)
+    destructive: bool = False  # confirm, or need --yes without a terminal
+    read_only: bool = True  # reads may be repeated when their outcome is unknown; writes may not
+    bulk_key: str | None = None  # the id list a bulk command splits
+    max_chunk: int | None = None  # the API's limit of ids per request
+    paginated: bool = False  # offset/limit/count: supports --all
+    errors: tuple[int, ...] = ()  # the action-specific codes the document lists
+    command: tuple[str, ...] | None = None  # command path when it is not derived from `path`
+    aliases: tuple[tuple[str, ...], ...] = ()  # further command paths (panel register-entry)
+    extra_params: bool = False  # registration plugins: --param KEY=VALUE, --param-json KEY=JSON
+    handler: str | None = None  # name of a custom runner in trackerctl.cli.runners, when generic is not enough
+
+    @property
+    def api(self) -> Api:
+        return "panel" if self.path.startswith("panel/") else "user"
+
+    @property
+    def command_path(self) -> tuple[str, ...]:
+        """`tracker/tags/set` -> (tracker, tags, set); `_` becomes `-` (contract section 1)."""
+        if self.command is not None:
+            return self.command
+        return tuple(part.replace("_", "-") for part in self.path.split("/"))
+
+    @property
+    def positionals(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.positional)
+
+    @property
+    def options(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if not p.positional)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Registry:
+    actions: tuple[Action, ...] = field(default_factory=tuple)
+
+    def by_path(self, path: str) -> Action | None:
+        path = path.strip("/")
+        for a in self.actions:
+            if a.path == path:
+                return a
+        return None
+
+    def by_command(self, words: tuple[str, ...]) -> Action | None:
+        for a in self.actions:
+            if a.command_path == words or words in a.aliases:
+                return a
+        return None
+
+    def under(self, prefix: tuple[str, ...]) -> list[Action]:
+        """Actions whose command path (or an alias) starts with `prefix`."""
+        n = len(prefix)
+        return [a for a in self.actions if a.command_path[:n] == prefix or any(al[:n] == prefix for al in a.aliases)]

@@ -1,0 +1,375 @@
+"""The one HTTP client: base URL, `Authorization: NVX`, JSON POST, retries, envelope unwrapping.
+
+Knows the platform, not the terminal: usable from a script without Typer or Rich.
+
+    client = ApiClient("https://api.eu.navixy.com/v2", credential=lambda api: my_hash)
+    client.call("tracker/list", {})          # -> {"success": true, "list": [...]}
+
+Retry rules (CLI-CONTRACT.md section 7):
+- answers that say the request was not processed (code 15 / HTTP 429, codes 8 and 14) and
+  connection failures before the request was sent: retried for every action;
+- answers that leave the outcome open (HTTP 502/504, a 5xx without the API's body, codes 1 and 6,
+  a timeout or a dropped connection after sending): retried for reads only; a write ends with
+  `OutcomeUnknown` unless the caller says repeating it is harmless (`idempotent=True`);
+- code 4 (session ended): one renewal through `renew`, when the caller gave one, then the request again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from trackerctl import __version__
+from trackerctl.api.errors import (
+    NOT_PROCESSED_CODES,
+    ApiError,
+    AuthError,
+    BadResponse,
+    OutcomeUnknown,
+    TransientError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+Api = Literal["user", "panel"]
+
+PLATFORMS = {
+    "eu": "https://api.eu.navixy.com/v2",
+    "us": "https://api.us.navixy.com/v2",
+    "me": "https://api.me.navixy.com/v2",
+}
+SANDBOX = "sandbox"
+USER_AGENT = f"trackerctl/{__version__}"
+# Retried whatever the action: the request was not processed.
+_RETRY_ALWAYS_HTTP = frozenset({429, 503})
+# Outcome open: retried for reads only.
+_OUTCOME_OPEN_HTTP = frozenset({500, 502, 504})
+
+
+def resolve_base_url(value: str, *, allow_http: bool = False) -> str:
+    """`eu`/`us`/`me`/`sandbox` or a URL -> the base URL; refuse what is malformed or unsafe."""
+    value = value.strip()
+    if value in PLATFORMS:
+        return PLATFORMS[value]
+    if value == SANDBOX:
+        return SANDBOX
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises on a malformed port
+    except ValueError:
+        raise UsageError(f"invalid API URL {value!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise UsageError(
+            f"invalid API URL {value!r}: use eu, us, me, sandbox, or an http(s) URL such as https://api.example.com/v2"
+        )
+    if parts.username or parts.password:
+        raise UsageError("the API URL must not carry credentials: use `trackerctl auth login`")
+    if parts.scheme == "http" and not (allow_http or _is_loopback(parts.hostname)):
+        raise UsageError(
+            f"refusing plain http to {parts.hostname}: credentials would cross the network unencrypted "
+            "(set allow_http = true in the profile if this host is on a private network)"
+        )
+    del port
+    return value.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6  # tries in all, the first included
+    base_delay: float = 0.25  # seconds; doubled on every retry, with full jitter
+    max_delay: float = 20.0  # cap of one wait, Retry-After included
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+def mask_secret(value: str) -> str:
+    return f"{value[:4]}…{value[-4:]}" if len(value) >= 12 else "…"
+
+
+class ApiClient:
+    """Calls actions on one platform. One keep-alive connection pool; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        credential: Callable[[Api], str | None] | None = None,
+        renew: Callable[[Api], str | None] | None = None,
+        timeout: float = 30.0,
+        verify: Any = True,
+        transport: "httpx.BaseTransport | None" = None,
+        retry: RetryPolicy = RetryPolicy(),
+        trace: Callable[[str], None] | None = None,
+        notice: Callable[[str], None] | None = None,
+        dry_run: Callable[[dict[str, Any]], None] | None = None,
+        max_connections: int = 8,
+        auth_required: bool = True,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credential = credential or (lambda api: None)
+        self._renew = renew
+        self._timeout = timeout
+        self._verify = verify
+        self._transport = transport
+        self._retry = retry
+        self._trace = trace
+        self._notice = notice
+        self._dry_run = dry_run
+        self._max_connections = max_connections
+        self._auth_required = auth_required
+        self._http: httpx.Client | None = None
+
+    # -- public -------------------------------------------------------------------------------
+    def call(
+        self,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        api: Api | None = "user",
+        read_only: bool = True,
+        idempotent: bool = False,
+        credential: str | None = None,
+    ) -> dict[str, Any]:
+        """POST `body` to `path`; return the API's JSON on success, raise a typed error otherwise.
+
+        `api` names the credential to send (None: none, as for `user/auth`); `credential` sends that
+        one instead, with no renewal. A write whose outcome is unknown is repeated only when
+        `idempotent` says a repeat is answered harmlessly.
+        """
+        path = path.strip("/")
+        body = dict(body or {})
+        hash_ = credential or (self._credential(api) if api else None)
+        if api and not hash_ and self._auth_required and not self._dry_run:
+            raise AuthError(*_login_advice(api))
+        if self._dry_run:
+            self._dry_run(self._describe(path, body, hash_))
+            return {"success": True}
+        repeat_open = read_only or idempotent
+        renewed = False
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(path, body, hash_)
+            except ApiError as e:
+                if e.code == 4 and api and self._renew and not renewed and not credential:
+                    renewed = True
+                    new = self._renew(api)
+                    if new:
+                        hash_ = new
+                        continue
+                retryable = e.code in NOT_PROCESSED_CODES or (repeat_open and e.code in (1, 6))
+                if not retryable or attempt + 1 >= self._retry.attempts:
+                    if e.code in (1, 6) and not repeat_open:
+                        raise OutcomeUnknown(
+                            f"error {e.code}: {e.description}: the server failed while handling the request, "
+                            "so it may or may not have been applied",
+                            hint="check the result before running the command again",
+                        ) from None
+                    raise
+                wait = self._retry.delay(attempt, e.retry_after)
+                reason = f"error {e.code}"
+            except _Retry as r:
+                if (r.open_outcome and not repeat_open) or attempt + 1 >= self._retry.attempts:
+                    raise r.final from None
+                wait = self._retry.delay(attempt, r.retry_after)
+                reason = r.reason
+            attempt += 1
+            if self._notice:
+                self._notice(f"{reason}; retrying {path} in {wait:.1f}s (attempt {attempt + 1} of {self._retry.attempts})")
+            time.sleep(wait)
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> "ApiClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one exchange -------------------------------------------------------------------------
+    def _client(self) -> "httpx.Client":
+        if self._http is None:
+            import httpx
+
+            limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=self._max_connections)
+            self._http = httpx.Client(
+                timeout=self._timeout,
+                verify=self._verify,
+                transport=self._transport,
+                limits=limits,
+                headers={"User-Agent": USER_AGENT},
+            )
+        return self._http
+
+    def _send_once(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
+        import httpx
+
+        url = f"{self.base_url}/{path}"
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if hash_:
+            headers["Authorization"] = f"NVX {hash_}"
+        content = json.dumps(body, ensure_ascii=False).encode()
+        if self._trace:
+            self._trace(f"> POST {url}")
+            for k, v in headers.items():
+                self._trace(f"> {k}: {_mask_header(k, v)}")
+            self._trace(f"> {_masked_json(body)}")
+        started = time.monotonic()
+        try:
+            resp = self._client().post(url, content=content, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
+            raise _Retry(f"cannot connect to {self.base_url}: {_reason(e)}", open_outcome=False) from None
+        except (httpx.ReadTimeout, httpx.WriteTimeout) as e:
+            raise _Retry(
+                f"no answer from {self.base_url} within {self._timeout:g}s ({_reason(e)})",
+                open_outcome=True,
+                unknown=True,
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
+            raise _Retry(f"connection to {self.base_url} lost: {_reason(e)}", open_outcome=True, unknown=True) from None
+        except httpx.HTTPError as e:
+            raise TransientError(f"request to {url} failed: {_reason(e)}") from None
+        if self._trace:
+            self._trace(f"< {resp.status_code} {resp.reason_phrase} ({(time.monotonic() - started) * 1000:.0f} ms)")
+            self._trace(f"< {_masked_text(resp.content)}")
+        return self._unwrap(resp)
+
+    def _unwrap(self, resp: "httpx.Response") -> dict[str, Any]:
+        status = resp.status_code
+        try:
+            data = json.loads(resp.content)
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("success"), bool):
+            what = "an empty body" if not resp.content else f"a body that is not the API's JSON ({_content_kind(resp)})"
+            if status in _RETRY_ALWAYS_HTTP:
+                raise _Retry(f"HTTP {status} with {what}", open_outcome=False, retry_after=_retry_after(resp))
+            if status >= 500:
+                raise _Retry(f"HTTP {status} with {what}", open_outcome=True, final=BadResponse(
+                    f"the server answered HTTP {status} with {what}: the request may or may not have been applied"))
+            raise BadResponse(f"the server answered HTTP {status} with {what}")
+        if data["success"]:
+            return data
+        err = ApiError.from_body(data, http_status=status)
+        err.retry_after = _retry_after(resp)
+        if err.code == 0:
+            raise BadResponse(f"the server answered HTTP {status} with an error that has no code")
+        raise err
+
+    def _describe(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        if hash_:
+            headers["Authorization"] = f"NVX {mask_secret(hash_)}"
+        return {"method": "POST", "url": f"{self.base_url}/{path}", "headers": headers, "body": body}
+
+
+class _Retry(Exception):
+    """A failure that a retry may cure. `final` is what is raised when no retry is left."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        open_outcome: bool,
+        unknown: bool = False,
+        retry_after: float | None = None,
+        final: Exception | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.open_outcome = open_outcome
+        self.retry_after = retry_after
+        if final is None:
+            if unknown:
+                final = OutcomeUnknown(
+                    f"{reason}: the request was sent, so it may or may not have been applied",
+                    hint="check the result before running the command again",
+                )
+            else:
+                final = TransientError(reason)
+        self.final = final
+
+
+def _login_advice(api: Api) -> tuple[str, str]:
+    if api == "panel":
+        return ("not logged in to the panel API", "run `trackerctl auth login --panel`, or set TRACKERCTL_PANEL_HASH")
+    return ("not logged in to the user API", "run `trackerctl auth login`, or set TRACKERCTL_HASH")
+
+
+def _retry_after(resp: "httpx.Response") -> float | None:
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _content_kind(resp: "httpx.Response") -> str:
+    ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
+    return f"{ctype or 'no content type'}, {len(resp.content)} bytes"
+
+
+def _reason(e: Exception) -> str:
+    text = str(e).strip()
+    return text or type(e).__name__
+
+
+def _mask_header(name: str, value: str) -> str:
+    if name.lower() == "authorization" and value.startswith("NVX "):
+        return "NVX " + mask_secret(value[4:])
+    return value
+
+
+_SECRET_KEYS = ("hash", "password", "key", "code")
+
+
+def _masked_json(data: Any) -> str:
+    return json.dumps(_mask_tree(data), ensure_ascii=False)
+
+
+def _mask_tree(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: (mask_secret(v) if isinstance(v, str) and k in _SECRET_KEYS else _mask_tree(v)) for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_mask_tree(v) for v in data]
+    return data
+
+
+def _masked_text(content: bytes, limit: int = 4000) -> str:
+    try:
+        text = _masked_json(json.loads(content))
+    except (ValueError, UnicodeDecodeError):
+        text = content.decode("utf-8", "replace")
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"

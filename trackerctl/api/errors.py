@@ -1,0 +1,120 @@
+"""Typed errors. Code raises these; `trackerctl.cli.app` turns them into one line and an exit code.
+
+The exit codes are the contract's (CLI-CONTRACT.md section 5); `exit_code` is the only place that
+knows them, so the mapping from an API code to an exit code lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# API codes grouped by the exit code the contract gives them.
+AUTH_CODES = frozenset({3, 4, 102, 103, 276})
+NOT_FOUND_CODES = frozenset({201, 204, 217, 258})
+TRANSIENT_CODES = frozenset({1, 6, 8, 14, 15})
+# Codes whose answer says the request was not processed at all: safe to repeat for any action.
+NOT_PROCESSED_CODES = frozenset({8, 14, 15})
+
+EXIT_OK = 0
+EXIT_API = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NOT_FOUND = 4
+EXIT_TRANSIENT = 5
+EXIT_PARTIAL = 6
+EXIT_INTERRUPTED = 130
+
+
+class TrackerctlError(Exception):
+    """Base of every error trackerctl reports. `hint` is the next step shown after the message."""
+
+    exit_code = EXIT_API
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def as_json(self) -> dict[str, Any]:
+        """The body printed on stderr in json/jsonl mode."""
+        return {"success": False, "status": {"code": None, "description": self.message}}
+
+
+class UsageError(TrackerctlError):
+    """Bad input: an option, a file, a config. Nothing was sent."""
+
+    exit_code = EXIT_USAGE
+
+
+class AuthError(TrackerctlError):
+    """No usable credential, and no way to get one."""
+
+    exit_code = EXIT_AUTH
+
+
+class TransientError(TrackerctlError):
+    """The server or the network failed in a way that outlasted the retries."""
+
+    exit_code = EXIT_TRANSIENT
+
+
+class OutcomeUnknown(TransientError):
+    """A write was sent and no answer came back: it may or may not have been applied."""
+
+
+class BadResponse(TransientError):
+    """The server answered with something that is not the API's JSON."""
+
+
+class PartialFailure(TrackerctlError):
+    """A bulk command finished with some items failed."""
+
+    exit_code = EXIT_PARTIAL
+
+
+class Interrupted(TrackerctlError):
+    exit_code = EXIT_INTERRUPTED
+
+
+class ApiError(TrackerctlError):
+    """The API answered `success: false`. `extra` holds the fields beside `status` (rules, list, errors...)."""
+
+    retry_after: float | None = None  # seconds, from a Retry-After header
+
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        http_status: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(f"error {code}: {description}", hint=hint)
+        self.code = code
+        self.description = description
+        self.extra = extra or {}
+        self.http_status = http_status
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return exit_code_for_api_code(self.code)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"success": False, "status": {"code": self.code, "description": self.description}, **self.extra}
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], http_status: int | None = None) -> "ApiError":
+        status = body.get("status") or {}
+        extra = {k: v for k, v in body.items() if k not in ("success", "status")}
+        return cls(int(status.get("code", 0)), str(status.get("description", "")), extra=extra, http_status=http_status)
+
+
+def exit_code_for_api_code(code: int) -> int:
+    if code in AUTH_CODES:
+        return EXIT_AUTH
+    if code in NOT_FOUND_CODES:
+        return EXIT_NOT_FOUND
+    if code in TRANSIENT_CODES:
+        return EXIT_TRANSIENT
+    return EXIT_API

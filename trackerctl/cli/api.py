@@ -1,0 +1,91 @@
+"""`trackerctl api PATH`: call any action with the right credential, like `gh api`.
+
+Paths under `panel/` send the panel session, all others the user credential. Output and exit codes
+are those of every other command; the body comes from --input and -f/-F fields.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from trackerctl.api.errors import UsageError
+from trackerctl.cli.context import AppContext
+from trackerctl.cli.options import with_global_options
+
+PATH = re.compile(r"[a-z0-9_]+(/[a-z0-9_]+)*")
+RECORD_KEYS = ("list", "value", "states")
+
+app = typer.Typer(name="api", rich_markup_mode=None, add_completion=False)
+
+
+@app.command("api")
+@with_global_options
+def api(
+    app_: AppContext,
+    path: Annotated[str, typer.Argument(metavar="PATH", help="Action path, such as tracker/get_state or panel/tracker/list.", show_default=False)],
+    field: Annotated[list[str] | None, typer.Option("--field", "-f", metavar="KEY=VALUE", help="A string parameter (repeatable).")] = None,
+    typed_field: Annotated[list[str] | None, typer.Option("--typed-field", "-F", metavar="KEY=JSON",
+                           help="A parameter with a JSON value: numbers, true/false, arrays (repeatable).")] = None,
+    input_: Annotated[str | None, typer.Option("--input", metavar="FILE|-", help="A JSON object to send as the body (fields are added over it).")] = None,
+) -> None:
+    """Call any API action: the raw escape hatch.
+
+    Example: trackerctl api tracker/get_state -F tracker_id=123456 | jq .state.gps.location
+    """
+    from trackerctl.api.endpoints import REGISTRY
+
+    clean = path.strip("/")
+    if clean.startswith("v2/"):
+        clean = clean[3:]
+    if not PATH.fullmatch(clean):
+        raise UsageError(f"invalid action path {path!r}: such as tracker/list or panel/tracker/read")
+    body = _read_input(app_, input_) if input_ else {}
+    body.update(_fields(field, typed=False))
+    body.update(_fields(typed_field, typed=True))
+    if "hash" in body:
+        raise UsageError("do not put the credential in the body: it is sent in the Authorization header")
+    known = REGISTRY.by_path(clean)
+    answer = app_.client().call(clean, body, api="panel" if clean.startswith("panel/") else "user",
+                                read_only=known.read_only if known else False)
+    if app_.options.dry_run:
+        return
+    records = known.result if known else next((k for k in RECORD_KEYS if k in answer), None)
+    app_.output.result(answer, records=records, columns=known.columns if known else ())
+
+
+def _fields(items: list[str] | None, *, typed: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"invalid value for {'-F' if typed else '-f'}: {item!r} is not KEY=VALUE")
+        if typed:
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                raise UsageError(f"invalid value for -F {key}: {value!r} is not JSON (use -f for text)") from None
+        else:
+            out[key] = value
+    return out
+
+
+def _read_input(a: AppContext, source: str) -> dict[str, Any]:
+    try:
+        text = a.stdin.read() if source == "-" else Path(source).expanduser().read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read --input {source}: {e.strerror}") from None
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise UsageError(f"invalid JSON in --input {source}: {e}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"--input {source} must hold a JSON object")
+    return value
+
+
+command = typer.main.get_command(app)

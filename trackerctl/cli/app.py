@@ -1,0 +1,194 @@
+"""The root command, and the one place where errors become exit codes (STYLE.md, example 6).
+
+`run(argv)` answers `--version` before importing Typer, then hands the command line to `cli`, the
+root group. Sub-commands are listed here with their one-line help and built only when used.
+"""
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from trackerctl import __version__
+
+# name -> (module exposing `command`, one-line help). Order is the help's order.
+TOP_LEVEL = {
+    "tracker": ("trackerctl.cli.tracker", "User API: the trackers of the logged-in user (tracker/*)."),
+    "panel": ("trackerctl.cli.panel", "Dealer panel API: trackers, clones, bundles, tariffs (panel/tracker/*)."),
+    "auth": ("trackerctl.cli.auth", "Log in and out of both APIs; show or print stored credentials."),
+    "profile": ("trackerctl.cli.profile", "Manage profiles: an API URL and defaults per account."),
+    "api": ("trackerctl.cli.api", "Call any API action: trackerctl api PATH -f key=value."),
+    "sandbox": ("trackerctl.cli.sandbox", "The local API emulator: serve it over HTTP, or reset its data."),
+}
+ROOT_HELP = """Navixy GPS-tracking from the command line: the user API (tracker/*) and the dealer panel API
+(panel/tracker/*), with profiles, stored credentials, and table, json, jsonl or csv output.
+
+Try it without an account: trackerctl --api-url sandbox tracker list
+
+Exit codes: 0 success, 1 API error, 2 usage error (nothing sent), 3 authentication,
+4 not found, 5 transient/server failure, 6 partial failure of a bulk command, 130 interrupted."""
+
+
+def wants_version(argv: Sequence[str]) -> bool:
+    """`--version` before any sub-command (global options may stand before it)."""
+    for word in argv:
+        if word == "--version":
+            return True
+        if word in TOP_LEVEL or word == "--":
+            return False
+    return False
+
+
+def run(argv: Sequence[str]) -> int:
+    if wants_version(argv):
+        print(f"trackerctl {__version__}")
+        return 0
+    return build_cli().main(list(argv), prog_name="trackerctl", standalone_mode=False)
+
+
+def build_cli() -> Any:
+    import trackerctl.cli._typer_compat  # noqa: F401  keeps pydantic off the --help path
+    import typer
+
+    from trackerctl.cli.lazy import LazyGroup
+    from trackerctl.cli.options import with_global_options
+
+    class RootGroup(LazyGroup):
+        def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+            code = _main(self, list(sys.argv[1:] if args is None else args), prog_name or "trackerctl", extra)
+            if standalone_mode:
+                sys.exit(code)
+            return code
+
+    def root(
+        app: Any,
+        version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                              help="Print `trackerctl <version>` and exit.")] = False,
+    ) -> None:
+        """The root callback: global options only; everything else waits for the leaf."""
+
+    proto = typer.Typer(add_completion=False, rich_markup_mode=None)
+    proto.command("trackerctl")(with_global_options(root))
+    prototype = typer.main.get_command(proto)
+    children = {name: (_module_loader(module), help_) for name, (module, help_) in TOP_LEVEL.items()}
+    return RootGroup(
+        name="trackerctl",
+        children=children,
+        params=prototype.params,
+        callback=prototype.callback,
+        help=ROOT_HELP,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        import typer
+
+        print(f"trackerctl {__version__}")
+        raise typer.Exit(0)
+
+
+def _module_loader(module: str) -> Any:
+    def load() -> Any:
+        import importlib
+
+        return importlib.import_module(module).command
+
+    return load
+
+
+def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> int:
+    """Run the command line; map every failure to one message on stderr and the contract's exit code."""
+    from typer import exceptions as typer_exc
+    from typer._click import exceptions as click_exc
+
+    from trackerctl.api.errors import EXIT_INTERRUPTED, EXIT_USAGE, ApiError, TrackerctlError
+    from trackerctl.cli.context import AppContext
+
+    app = extra.get("obj")
+    if not isinstance(app, AppContext):
+        app = extra["obj"] = AppContext()
+    try:
+        with cli.make_context(prog_name, args, **extra) as ctx:
+            cli.invoke(ctx)
+        return 0
+    except typer_exc.Exit as e:
+        return e.exit_code
+    except click_exc.NoArgsIsHelpError as e:  # a group without its sub-command: its help, on stderr
+        print(e.ctx.get_help(), file=app.stderr)
+        return EXIT_USAGE
+    except click_exc.ClickException as e:  # usage: bad option, missing argument, unknown command
+        where = e.ctx.command_path if getattr(e, "ctx", None) else prog_name
+        app.output.error(f"error: {e.format_message()}", hint=f"see `{where} --help`")
+        return EXIT_USAGE
+    except typer_exc.Abort:
+        app.output.error("interrupted")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        app.output.error("interrupted")
+        return EXIT_INTERRUPTED
+    except ApiError as e:
+        app.output.error(e.message, hint=e.hint or _hint_for(e), body=e.as_json(), details=_details(e))
+        return e.exit_code
+    except TrackerctlError as e:
+        if e.message:
+            app.output.error(e.message if e.message.startswith("error") else f"error: {e.message}", hint=e.hint)
+        return e.exit_code
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except Exception as e:  # a bug: say so in one line; the traceback only on request
+        if app.options.verbose:
+            import traceback
+
+            traceback.print_exc(file=app.stderr)
+        app.output.error(f"internal error: {type(e).__name__}: {e}", hint="run with --verbose for the traceback, and report it")
+        return 1
+    finally:
+        for note in _credential_notices(app):
+            app.output.notice(note)
+        app.close()
+
+
+def _details(e: Any) -> list[str]:
+    """The extra fields of an API error, one line each: rules, vehicles, list, per-parameter errors."""
+    import json
+
+    lines = []
+    for key, value in e.extra.items():
+        if key == "errors" and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    lines.append(f"{item.get('parameter', '?')}: {item.get('error', '')}")
+        else:
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return lines
+
+
+def _hint_for(e: Any) -> str | None:
+    if e.code == 4:
+        return "the session ended: run `trackerctl auth login` (or `auth login --panel` for panel commands)"
+    if e.code in (3, 102):
+        return "check the stored credential with `trackerctl auth status`"
+    if e.code == 13:
+        return "the account lacks the permission or sub-user right this action needs (see the command's --help)"
+    return None
+
+
+def _credential_notices(app: Any) -> list[str]:
+    store = app.__dict__.get("credentials")  # only if the run built one
+    notices = list(getattr(store, "notices", []) or [])
+    if store is not None:
+        store.notices = []
+    return notices
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

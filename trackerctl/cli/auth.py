@@ -1,0 +1,210 @@
+"""`trackerctl auth ...`: log in to either API, show what is stored, print it, forget it."""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+from typing import Annotated, Any
+
+import typer
+
+from trackerctl.api.errors import ApiError, AuthError, TrackerctlError, UsageError
+from trackerctl.cli.context import AppContext
+from trackerctl.cli.options import with_global_options
+
+app = typer.Typer(name="auth", help="Log in and out of both APIs; show or print stored credentials.",
+                  rich_markup_mode=None, add_completion=False, no_args_is_help=True)
+
+PanelFlag = Annotated[bool, typer.Option("--panel", help="The dealer panel API (panel/*) instead of the user API.")]
+USER_CHECK = "user/get_info"  # a cheap call that any credential of the user API may make
+PANEL_CHECK = "panel/account/get_permissions"
+
+
+@app.command("login")
+@with_global_options
+def login(
+    app_: AppContext,
+    panel: PanelFlag = False,
+    api_key: Annotated[bool, typer.Option("--api-key", help="Store a user-API key (read from the prompt or stdin) instead of logging in.")] = False,
+    login_: Annotated[str | None, typer.Option("--login", help="User e-mail, or the panel's numeric dealer login.", metavar="LOGIN")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password (or API key) from stdin.")] = False,
+    remember: Annotated[bool, typer.Option("--remember", help="Also keep the password in the secret store, so an ended session is renewed by itself.")] = False,
+) -> None:
+    """Log in and store the session for the profile.
+
+    The user API (default) calls user/auth and asks for a two-factor code when the account needs
+    one; --panel calls panel/account/auth (panel sessions end after 24 hours: add --remember, or set
+    TRACKERCTL_PANEL_LOGIN and TRACKERCTL_PANEL_PASSWORD, for jobs that must renew them).
+    Non-interactive: TRACKERCTL_LOGIN/TRACKERCTL_PASSWORD (or their _PANEL_ twins), or --login with
+    --password-stdin.
+
+    Example: printf '%s\\n' "$PASS" | trackerctl auth login --panel --login 1000 --password-stdin --remember
+    """
+    a = app_
+    if api_key:
+        if panel:
+            raise UsageError("the panel API has no API keys: use `trackerctl auth login --panel`")
+        return _store_api_key(a, password_stdin)
+    api = "panel" if panel else "user"
+    login_var, password_var = ("TRACKERCTL_PANEL_LOGIN", "TRACKERCTL_PANEL_PASSWORD") if panel else ("TRACKERCTL_LOGIN", "TRACKERCTL_PASSWORD")
+    setting = "panel_login" if panel else "login"
+    who = login_ or a.env.get(login_var) or a.profile.get(setting)
+    if not who:
+        who = _prompt(a, "Panel login (dealer id): " if panel else "Login (e-mail): ", hidden=False,
+                      missing=f"no login: give --login, or set {login_var}")
+    if password_stdin:
+        password = a.stdin.readline().rstrip("\r\n")
+    else:
+        password = a.env.get(password_var) or _prompt(
+            a, "Password: ", hidden=True, missing=f"no password: use --password-stdin, or set {password_var}")
+    if a.options.dry_run:
+        a.client().call("panel/account/auth" if panel else "user/auth", {"login": who, "password": password}, api=None)
+        return
+    code_prompt = (lambda factor: _prompt(a, f"Two-factor code (sent by {factor}): ", hidden=False, missing="")) if a.interactive() else None
+    result = a.session.login(api, who, password, code_prompt=code_prompt, remember=remember)
+    _remember_login(a, setting, who)
+    where = _where(a, result.stored_in)
+    a.output.notice(f"logged in to the {'panel' if panel else 'user'} API as {who} (profile {a.profile_name}); session stored in {where}")
+    if remember:
+        a.output.notice(f"password kept in {where} for renewals")
+
+
+def _store_api_key(a: AppContext, from_stdin: bool) -> None:
+    key = (a.stdin.readline().strip() if from_stdin or not a.interactive()
+           else _prompt(a, "API key: ", hidden=True, missing="no API key on stdin"))
+    if not key or not key.isalnum():
+        raise UsageError("invalid API key: it is a string of letters and digits (made in the web interface)")
+    if a.options.dry_run:
+        a.client().call(USER_CHECK, {}, api="user", credential=key)
+        return
+    a.client().call(USER_CHECK, {}, api="user", credential=key)  # one call: is it a working key?
+    stored = a.credentials.set(a.profile_name, "user", key)
+    a.output.notice(f"API key stored in {_where(a, stored)} for profile {a.profile_name}")
+
+
+@app.command("status")
+@with_global_options
+def status(
+    app_: AppContext,
+    all_profiles: Annotated[bool, typer.Option("--all", help="Every profile, not only the current one.")] = False,
+) -> None:
+    """Show, per profile, the API URL, which credentials are stored and where, and whether they work now.
+
+    Secrets are masked (fa7b…1b06). Exit 0 when every stored credential works, 3 when none is stored or
+    one is refused.
+
+    Example: trackerctl auth status --all -o json | jq '.[] | select(.panel.valid == false) | .profile'
+    """
+    a = app_
+    names = a.config.names() if all_profiles else [a.profile_name]
+    rows = [_status_of(a, name) for name in names]
+    a.output.result({"list": rows}, records="list", columns=("profile", "api_url", "user.stored", "user.credential", "user.valid",
+                                                              "panel.stored", "panel.credential", "panel.valid"))
+    checked = [s for r in rows for s in (r["user"], r["panel"]) if s["stored"]]
+    if not checked or any(s["valid"] is False for s in checked):
+        raise _SilentExit(3)
+
+
+def _status_of(a: AppContext, name: str) -> dict[str, Any]:
+    sub = AppContext(env=a.env, stdin=a.stdin, stdout=a.stdout, stderr=a.stderr)
+    sub.options = dataclasses.replace(a.options, profile=name, dry_run=False)
+    sub.__dict__["credentials"] = a.credentials
+    row: dict[str, Any] = {"profile": name, "current": name == a.profile_name}
+    try:
+        row["api_url"] = sub.api_url
+    except UsageError as e:
+        row["api_url"] = f"invalid: {e.message}"
+    for api, check in (("user", USER_CHECK), ("panel", PANEL_CHECK)):
+        secret = a.credentials.get(name, api)
+        entry: dict[str, Any] = {"stored": secret.source if secret else None, "credential": secret.masked() if secret else None, "valid": None}
+        if secret and not row["api_url"].startswith("invalid"):
+            try:
+                answer = sub.client().call(check, {}, api=api, credential=secret.value)
+                entry["valid"] = True
+                if api == "panel":
+                    entry["permissions"] = answer.get("permissions")
+                else:
+                    info = answer.get("user_info") or {}
+                    entry["login"] = info.get("login")
+            except ApiError as e:
+                entry["valid"] = False
+                entry["error"] = f"error {e.code}: {e.description}"
+            except TrackerctlError as e:
+                entry["error"] = e.message  # unreachable or broken server: unknown, not invalid
+        row[api] = entry
+    sub.close()
+    return row
+
+
+@app.command("token")
+@with_global_options
+def token(app_: AppContext, panel: PanelFlag = False) -> None:
+    """Print the stored credential itself, for use with curl: the only command that shows a secret.
+
+    Example: curl -H "Authorization: NVX $(trackerctl auth token)" https://api.eu.navixy.com/v2/tracker/list -d '{}'
+    """
+    api = "panel" if panel else "user"
+    secret = app_.credentials.get(app_.profile_name, api)
+    if secret is None:
+        raise AuthError(f"no {api} credential stored for profile {app_.profile_name}",
+                        hint=f"run `trackerctl auth login{' --panel' if panel else ''}`")
+    print(secret.value, file=app_.stdout)
+
+
+@app.command("logout")
+@with_global_options
+def logout(app_: AppContext, panel: PanelFlag = False) -> None:
+    """End the session on the server where it can, and forget the stored credential (and password).
+
+    Example: trackerctl auth logout --panel
+    """
+    api = "panel" if panel else "user"
+    if app_.options.dry_run:
+        secret = app_.credentials.get(app_.profile_name, api)
+        if secret:
+            app_.client().call("panel/account/logout" if panel else "user/logout", {}, api=api, credential=secret.value)
+        return
+    if app_.session.logout(api):
+        app_.output.notice(f"logged out of the {api} API (profile {app_.profile_name})")
+    elif app_.credentials.get(app_.profile_name, api):
+        app_.output.notice(f"the {api} credential comes from the environment: unset {'TRACKERCTL_PANEL_HASH' if panel else 'TRACKERCTL_HASH'}")
+    else:
+        app_.output.notice(f"no {api} credential stored for profile {app_.profile_name}")
+
+
+class _SilentExit(TrackerctlError):
+    """An exit code with nothing more to say (the result already told)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__("")
+        self.exit_code = code
+
+
+def _prompt(a: AppContext, text: str, *, hidden: bool, missing: str) -> str:
+    if not a.interactive():
+        raise UsageError(missing)
+    a.stderr.write(text)
+    a.stderr.flush()
+    value = getpass.getpass("", stream=a.stderr) if hidden else a.stdin.readline()
+    value = value.strip() if not hidden else value.rstrip("\r\n")
+    if not value:
+        raise UsageError(missing or "nothing entered")
+    return value
+
+
+def _remember_login(a: AppContext, setting: str, who: str) -> None:
+    """Keep the (non-secret) login in the profile, so renewals and prompts know it."""
+    config = a.config
+    profile = config.profiles.setdefault(a.profile_name, {})
+    if profile.get(setting) != who:
+        profile[setting] = who
+        config.save()
+
+
+def _where(a: AppContext, stored_in: str) -> str:
+    if stored_in == "file":
+        return f"{a.credentials.file_path} (mode 0600; no usable keyring)"
+    return a.credentials.location()
+
+
+command = typer.main.get_command(app)

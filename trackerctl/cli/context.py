@@ -1,0 +1,245 @@
+"""The one context object of a command run (STYLE.md, example 4).
+
+The root callback creates it with nothing but the global options; everything else (config,
+credentials, output, the HTTP client) is built on first use, so `--help` and completion never read
+the config file, touch the keyring or open a connection. Tests pass their own through
+`CliRunner.invoke(cli, args, obj=AppContext(env=...))`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from trackerctl.api.errors import UsageError
+from trackerctl.config import DEFAULT_PROFILE, Config, check_profile_name, default_config_path
+
+if TYPE_CHECKING:
+    from trackerctl.api.client import ApiClient
+    from trackerctl.credentials import CredentialStore
+    from trackerctl.output import Output
+    from trackerctl.session import Session
+
+FORMATS = ("table", "json", "jsonl", "csv")
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass
+class GlobalOptions:
+    """Values given on the command line; None (or False) where not given."""
+
+    profile: str | None = None
+    api_url: str | None = None
+    output: str | None = None
+    columns: str | None = None
+    timeout: float | None = None
+    ca_bundle: str | None = None
+    dry_run: bool = False
+    yes: bool = False
+    verbose: bool = False
+    quiet: bool = False
+    no_color: bool = False
+
+
+class AppContext:
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str] | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+    ) -> None:
+        self.options = GlobalOptions()
+        self._env = env
+        self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
+        self._client: ApiClient | None = None
+
+    def apply(self, given: Mapping[str, Any]) -> None:
+        """Take the global options given at one level of the command line (later levels win)."""
+        names = {f.name for f in fields(GlobalOptions)}
+        for name, value in given.items():
+            if name in names and value not in (None, False):
+                setattr(self.options, name, value)
+
+    # -- streams and environment --------------------------------------------------------------
+    @property
+    def env(self) -> Mapping[str, str]:
+        return os.environ if self._env is None else self._env
+
+    @property
+    def stdin(self) -> TextIO:
+        return self._stdin or sys.stdin
+
+    @property
+    def stdout(self) -> TextIO:
+        return self._stdout or sys.stdout
+
+    @property
+    def stderr(self) -> TextIO:
+        return self._stderr or sys.stderr
+
+    def interactive(self) -> bool:
+        """A person is there to answer a prompt: stdin and stderr are terminals."""
+        return _isatty(self.stdin) and _isatty(self.stderr)
+
+    # -- settings, resolved: command line, then environment, then profile, then default -------
+    @cached_property
+    def config(self) -> Config:
+        return Config.load(self.config_path)
+
+    @cached_property
+    def config_path(self) -> Path:
+        return default_config_path(self.env)
+
+    @cached_property
+    def profile_name(self) -> str:
+        name = self.options.profile or self.env.get("TRACKERCTL_PROFILE") or self.config.current_profile or DEFAULT_PROFILE
+        return check_profile_name(name)
+
+    @cached_property
+    def profile(self) -> dict[str, Any]:
+        name = self.profile_name
+        if (self.options.profile or self.env.get("TRACKERCTL_PROFILE")) and not self.config.exists(name) and name != DEFAULT_PROFILE:
+            raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
+        return self.config.profile(name)
+
+    @cached_property
+    def api_url(self) -> str:
+        from trackerctl.api.client import resolve_base_url
+
+        value = self.options.api_url or self.env.get("TRACKERCTL_API_URL") or self.profile.get("api_url") or "eu"
+        return resolve_base_url(value, allow_http=bool(self.profile.get("allow_http")))
+
+    @cached_property
+    def output_format(self) -> str:
+        value = self.options.output or self.env.get("TRACKERCTL_OUTPUT") or self.profile.get("output")
+        if value is None:
+            return "table" if _isatty(self.stdout) else "json"
+        if value not in FORMATS:
+            raise UsageError(f"invalid output format {value!r}: use one of {', '.join(FORMATS)}")
+        return value
+
+    @cached_property
+    def timeout(self) -> float:
+        raw = self.options.timeout or self.env.get("TRACKERCTL_TIMEOUT") or self.profile.get("timeout") or DEFAULT_TIMEOUT
+        try:
+            value = float(raw)
+        except ValueError:
+            raise UsageError(f"invalid timeout {raw!r}: a number of seconds") from None
+        if not 0 < value <= 3600:
+            raise UsageError(f"invalid timeout {raw!r}: between 0 and 3600 seconds")
+        return value
+
+    @cached_property
+    def columns(self) -> list[str] | None:
+        if not self.options.columns:
+            return None
+        cols = [c.strip() for c in self.options.columns.split(",") if c.strip()]
+        if not cols:
+            raise UsageError("invalid --columns: give field names separated by commas, such as id,label,source.device_id")
+        return cols
+
+    # -- services, built on first use ---------------------------------------------------------
+    @cached_property
+    def output(self) -> "Output":
+        from trackerctl.output import Output
+
+        color = False if (self.options.no_color or "NO_COLOR" in self.env) else None
+        fmt = self._safe_format()
+        return Output(fmt, columns=self._safe_columns(), stdout=self.stdout, stderr=self.stderr, color=color, quiet=self.options.quiet)
+
+    def _safe_format(self) -> str:
+        """The output format, or json/table by terminal when the configured one is itself the error."""
+        try:
+            return self.output_format
+        except UsageError:
+            return "table" if _isatty(self.stdout) else "json"
+
+    def _safe_columns(self) -> list[str] | None:
+        try:
+            return self.columns
+        except UsageError:
+            return None
+
+    @cached_property
+    def credentials(self) -> "CredentialStore":
+        from trackerctl.credentials import CredentialStore
+
+        return CredentialStore(self.config_path.parent, env=self.env)
+
+    @cached_property
+    def session(self) -> "Session":
+        from trackerctl.session import Session
+
+        return Session(
+            self.profile_name,
+            self.profile,
+            self.credentials,
+            self.env,
+            client_factory=self.client,
+            notice=self.output.notice,
+        )
+
+    def client(self) -> "ApiClient":
+        if self._client is None:
+            from trackerctl.api.client import SANDBOX, ApiClient
+
+            base, transport, verify = self.api_url, None, True
+            if base == SANDBOX:
+                from trackerctl.sandbox.app import Sandbox, default_db_path
+                from trackerctl.sandbox.transport import SandboxTransport
+
+                transport = SandboxTransport(Sandbox(default_db_path(), implicit_auth=True))
+                base = "http://sandbox.invalid/v2"
+            elif base.startswith("https://"):
+                verify = self._tls_context()
+            self._client = ApiClient(
+                base,
+                credential=self.session.credential,
+                renew=self.session.renew,
+                timeout=self.timeout,
+                verify=verify,
+                transport=transport,
+                trace=self._trace if self.options.verbose else None,
+                notice=self.output.notice,
+                dry_run=self._print_request if self.options.dry_run else None,
+                auth_required=self.api_url != SANDBOX,
+            )
+        return self._client
+
+    def _tls_context(self) -> Any:
+        path = self.options.ca_bundle or self.env.get("TRACKERCTL_CA_BUNDLE") or self.profile.get("ca_bundle")
+        if not path:
+            return True
+        import ssl
+
+        try:
+            return ssl.create_default_context(cafile=str(Path(path).expanduser()))
+        except (OSError, ssl.SSLError) as e:
+            raise UsageError(f"cannot use CA bundle {path}: {getattr(e, 'strerror', None) or e}") from None
+
+    def _trace(self, line: str) -> None:
+        print(line, file=self.stderr, flush=True)
+
+    def _print_request(self, request: dict[str, Any]) -> None:
+        import json
+
+        print(json.dumps(request, ensure_ascii=False), file=self.stdout, flush=True)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,151 @@
+"""Commands generated from the action registry: one piece of code serves every action.
+
+`registry_group(("tracker",))` is the `trackerctl tracker` group; its leaves are built from the
+`Action` entries in `trackerctl.api.endpoints` when a command line reaches them. A leaf parses its
+arguments into the API's parameter names, hands them to a runner (the generic `run_action`, or the
+action's own in `trackerctl.cli.runners`), and the runner validates, calls and renders.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any, Literal
+
+import typer
+from typer._click import Command
+
+from trackerctl.api.action import Action, Param
+from trackerctl.api.endpoints import REGISTRY
+from trackerctl.cli.context import AppContext
+from trackerctl.cli.lazy import LazyGroup
+from trackerctl.cli.options import with_global_options
+
+# One line for each group of the mirrored tree (leaves take their action's summary).
+GROUP_HELP: dict[tuple[str, ...], str] = {
+    ("tracker",): "User API: the trackers of the logged-in user (tracker/*).",
+    ("tracker", "tags"): "Tags bound to a tracker.",
+    ("tracker", "raw-command"): "Raw GPRS commands to a device.",
+    ("panel",): "Dealer panel API (panel/*): needs `trackerctl auth login --panel`.",
+    ("panel", "tracker"): "The dealer's trackers, clones, bundles and tariffs (panel/tracker/*).",
+    ("panel", "tracker", "active"): "Billing activity of trackers.",
+    ("panel", "tracker", "active", "history"): "Month-by-month activity.",
+    ("panel", "tracker", "bundle"): "Device bundles: import, list, assign (also `trackerctl panel bundle`).",
+    ("panel", "tracker", "bundle", "order"): "Bundle orders.",
+    ("panel", "bundle"): "Device bundles: the same commands as `trackerctl panel tracker bundle`.",
+    ("panel", "bundle", "order"): "Bundle orders.",
+    ("panel", "tracker", "console"): "Device command console.",
+    ("panel", "tracker", "raw-command"): "Raw GPRS commands to a device.",
+    ("panel", "tracker", "settings"): "Tracker settings.",
+    ("panel", "tracker", "source"): "The device (source) behind a tracker.",
+    ("panel", "tracker", "tariff"): "Tracker tariffs.",
+}
+
+
+def registry_group(prefix: tuple[str, ...]) -> LazyGroup:
+    """The group at `prefix` of the command tree, with every action (and alias) below it."""
+    children: dict[str, tuple[Any, str]] = {}
+    for action in REGISTRY.under(prefix):
+        for path in (action.command_path, *action.aliases):
+            if path[: len(prefix)] != prefix or len(path) == len(prefix):
+                continue
+            name = path[len(prefix)]
+            if name in children:
+                continue
+            if len(path) == len(prefix) + 1:
+                children[name] = (_leaf_loader(action, path), action.summary)
+            else:
+                sub = prefix + (name,)
+                children[name] = (_group_loader(sub), GROUP_HELP.get(sub, f"{' '.join(sub)} commands."))
+    return LazyGroup(name=prefix[-1], children=children, help=GROUP_HELP.get(prefix), no_args_is_help=True)
+
+
+def _group_loader(prefix: tuple[str, ...]) -> Any:
+    return lambda: registry_group(prefix)
+
+
+def _leaf_loader(action: Action, path: tuple[str, ...]) -> Any:
+    return lambda: build_command(action, path[-1])
+
+
+# ---- one leaf ---------------------------------------------------------------------------------
+def build_command(action: Action, name: str) -> Command:
+    """A Typer command whose options are the action's params (and the global options)."""
+    params = [_cli_param(p) for p in action.params]
+    if any(p.bulk for p in action.params):
+        params.append(_extra("from_file", str | None, typer.Option("--from-file", metavar="PATH",
+                             help="Read the ids from a file (one per line, or CSV with a header), - for stdin.")))
+        params.append(_extra("chunk_size", int | None, typer.Option("--chunk-size", metavar="N",
+                             help=f"Ids per request (at most {action.max_chunk or 'the API limit'}).")))
+        params.append(_extra("concurrency", int, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."), 4))
+    if action.paginated:
+        params.append(_extra("all", bool, typer.Option("--all", help="Fetch every page; jsonl streams records as pages arrive."), False))
+    if action.extra_params:
+        params.append(_extra("param", list[str] | None, typer.Option("--param", metavar="KEY=VALUE",
+                             help="A registration plugin's parameter, sent as a string (repeatable).")))
+        params.append(_extra("param_json", list[str] | None, typer.Option("--param-json", metavar="KEY=JSON",
+                             help="A plugin parameter with a typed JSON value, such as send_sms=true (repeatable).")))
+
+    def command(app: AppContext, **values: Any) -> None:
+        from trackerctl.cli import runners
+
+        runner = getattr(runners, action.handler) if action.handler else runners.run_action
+        runner(app, action, values)
+
+    command.__signature__ = inspect.Signature([inspect.Parameter("app", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params])  # type: ignore[attr-defined]
+    command.__doc__ = help_text(action)
+    app = typer.Typer(rich_markup_mode=None, add_completion=False)
+    app.command(name, epilog=epilog(action))(with_global_options(command))
+    return typer.main.get_command(app)
+
+
+def help_text(action: Action) -> str:
+    """Summary, description, API path and right/permission: the leaf's help and man page body."""
+    paragraphs = [action.summary]
+    if action.description:
+        paragraphs.append(action.description)
+    api = f"API: POST {action.path}."
+    if action.permission:
+        what = "panel permission" if action.api == "panel" else "sub-user right"
+        api += f" Requires {what}: {action.permission}."
+    paragraphs.append(api)
+    return "\n\n".join(paragraphs)
+
+
+def epilog(action: Action) -> str:
+    return f"Example: {action.example}" if action.example else ""
+
+
+_SCALAR = {"int": int, "str": str, "month": str, "json": str}
+
+
+def _cli_param(p: Param) -> inspect.Parameter:
+    """A Typer parameter for one API parameter; values reach the runner under the API's name."""
+    help_ = p.help + ("" if p.required or p.kind == "bool" else " (optional)")
+    if p.positional:
+        if p.kind in ("int_list", "str_list"):
+            return _extra(p.name, list[str] | None, typer.Argument(metavar=p.metavar + "...", help=help_, show_default=False))
+        return _extra(p.name, _SCALAR[p.kind], typer.Argument(metavar=p.metavar, help=help_, show_default=False), inspect.Parameter.empty)
+    if p.kind == "bool":
+        false = f"--{p.cli_false}" if p.cli_false else f"--no-{p.option[2:]}"
+        req = " Required: give one of the two." if p.required else ""
+        return _extra(p.name, bool | None, typer.Option(f"{p.option}/{false}", help=help_ + req, show_default=False))
+    if p.kind in ("int_list", "str_list", "tag_bindings"):
+        return _extra(p.name, list[str] | None, typer.Option(p.option, metavar=_metavar(p), help=help_ + " Repeatable.", show_default=False))
+    ann: Any = _SCALAR[p.kind]
+    if p.choices:
+        ann = Literal[p.choices]  # type: ignore[valid-type]
+    return _extra(p.name, ann | None, typer.Option(p.option, metavar=None if p.choices else _metavar(p), help=help_, show_default=False))
+
+
+def _metavar(p: Param) -> str:
+    if p.kind == "tag_bindings":
+        return "TAG_ID:ORDINAL"
+    if p.kind == "json":
+        return "JSON|@FILE|-"
+    if p.kind == "month":
+        return "YYYY-MM"
+    return {"int": "INTEGER", "int_list": "INTEGER"}.get(p.kind, "TEXT")
+
+
+def _extra(name: str, ann: Any, info: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[ann, info])

@@ -1,0 +1,74 @@
+"""Global options, accepted before and after the sub-command (CLI-CONTRACT.md section 3).
+
+The root callback declares them, and `command()` adds them to every leaf command as well, so
+`trackerctl -o json tracker list` and `trackerctl tracker list -o json` mean the same. Each level
+hands what it was given to the one `AppContext`; a later level wins.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import typer
+
+from trackerctl.cli.context import AppContext
+
+PANEL = "Global options"
+Format = Literal["table", "json", "jsonl", "csv"]
+
+
+def _opt(*decls: str, help: str, envvar: str | None = None, metavar: str | None = None) -> Any:
+    text = f"{help} [env: {envvar}]" if envvar else help
+    return typer.Option(*decls, help=text, metavar=metavar, rich_help_panel=PANEL, show_default=False)
+
+
+# name -> (annotation, default). Environment variables are resolved by AppContext, after the
+# command line and before the profile, so they are only named in the help here.
+GLOBAL_PARAMS: list[inspect.Parameter] = [
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[ann, option])
+    for name, ann, default, option in [
+        ("profile", str | None, None, _opt("--profile", help="Stored profile to use (default: default).", envvar="TRACKERCTL_PROFILE", metavar="NAME")),
+        ("api_url", str | None, None, _opt("--api-url", help="eu, us, me, sandbox, or a base URL.", envvar="TRACKERCTL_API_URL", metavar="URL")),
+        ("output", Format | None, None, _opt("--output", "-o", help="Output format (default: table on a terminal, else json).", envvar="TRACKERCTL_OUTPUT")),
+        ("columns", str | None, None, _opt("--columns", help="Fields the table/csv show, such as id,label,source.device_id.", metavar="A,B.C")),
+        ("timeout", float | None, None, _opt("--timeout", help="Per-request timeout in seconds.", envvar="TRACKERCTL_TIMEOUT", metavar="SECONDS")),
+        ("ca_bundle", str | None, None, _opt("--ca-bundle", help="CA certificates to trust (private CAs).", metavar="PATH")),
+        ("dry_run", bool, False, _opt("--dry-run", help="Print the requests that would be sent; send nothing.")),
+        ("yes", bool, False, _opt("--yes", "-y", help="Answer yes to confirmations.")),
+        ("verbose", bool, False, _opt("--verbose", "-v", help="Trace requests and responses on stderr (credentials masked).")),
+        ("quiet", bool, False, _opt("--quiet", "-q", help="No progress bars, no notices.")),
+        ("no_color", bool, False, _opt("--no-color", help="Plain text, no colour.", envvar="NO_COLOR")),
+    ]
+]
+GLOBAL_NAMES = frozenset(p.name for p in GLOBAL_PARAMS)
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    """The run's AppContext: the one tests passed in, or the one the root callback made."""
+    if not isinstance(ctx.obj, AppContext):
+        ctx.obj = AppContext()
+    return ctx.obj
+
+
+def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the global options too; its body receives `app: AppContext` instead.
+
+    `func(app, **own_params)`: its first parameter is the AppContext, the rest its own options.
+    """
+    own = list(inspect.signature(func, eval_str=True).parameters.values())[1:]
+
+    @functools.wraps(func)
+    def wrapper(ctx: typer.Context, **kwargs: Any) -> Any:
+        app = app_context(ctx)
+        app.apply({k: kwargs.pop(k) for k in list(kwargs) if k in GLOBAL_NAMES})
+        return func(app, **kwargs)
+
+    ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+    params = [ctx_param] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + GLOBAL_PARAMS
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {}
+    del wrapper.__wrapped__  # typer must read the new signature, not the original's
+    return wrapper

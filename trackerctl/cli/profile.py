@@ -1,0 +1,121 @@
+"""`trackerctl profile ...`: profiles in the config file (an API URL and defaults per account)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from trackerctl.api.errors import UsageError
+from trackerctl.cli.context import FORMATS, AppContext
+from trackerctl.cli.options import with_global_options
+from trackerctl.config import BUILTIN_PROFILES, check_profile_name
+
+app = typer.Typer(name="profile", help="Manage profiles: an API URL and defaults per account.",
+                  rich_markup_mode=None, add_completion=False, no_args_is_help=True)
+
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Profile name.", show_default=False)]
+
+
+def _row(a: AppContext, name: str) -> dict[str, Any]:
+    return {"name": name, "current": name == a.profile_name, **a.config.profile(name)}
+
+
+@app.command("list")
+@with_global_options
+def list_(app_: AppContext) -> None:
+    """List the profiles; the current one is marked.
+
+    Example: trackerctl profile list -o json | jq -r '.list[].name'
+    """
+    rows = [_row(app_, n) for n in app_.config.names()]
+    app_.output.result({"list": rows}, records="list", columns=("name", "current", "api_url", "output", "login", "panel_login"))
+
+
+@app.command("show")
+@with_global_options
+def show(app_: AppContext, name: Annotated[str | None, typer.Argument(metavar="[NAME]", help="Profile (default: the current one).", show_default=False)] = None) -> None:
+    """Show one profile's settings (never secrets: see `trackerctl auth status`).
+
+    Example: trackerctl profile show work -o json
+    """
+    name = check_profile_name(name) if name else app_.profile_name
+    if not app_.config.exists(name) and name != app_.profile_name:
+        raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
+    app_.output.result({"value": _row(app_, name)}, records="value")
+
+
+@app.command("use")
+@with_global_options
+def use(app_: AppContext, name: NameArg) -> None:
+    """Make NAME the profile used when --profile and TRACKERCTL_PROFILE are not given.
+
+    Example: trackerctl profile use work
+    """
+    check_profile_name(name)
+    if not app_.config.exists(name):
+        raise UsageError(f"no profile named {name!r}", hint=f"create it with `trackerctl profile set {name} --api-url ...`")
+    app_.config.current_profile = name
+    app_.config.save()
+    app_.output.notice(f"now using profile {name}")
+
+
+@app.command("set")
+@with_global_options
+def set_(
+    app_: AppContext,
+    name: NameArg,
+    api_url: Annotated[str | None, typer.Option("--api-url", help="eu, us, me, sandbox, or a base URL.", metavar="URL")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Default output format.", metavar="FORMAT")] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Default per-request timeout in seconds.", metavar="SECONDS")] = None,
+    allow_http: Annotated[bool | None, typer.Option("--allow-http/--no-allow-http", help="Allow plain http to a non-loopback host (private networks).")] = None,
+    ca_bundle: Annotated[str | None, typer.Option("--ca-bundle", help="CA certificates to trust.", metavar="PATH")] = None,
+    login: Annotated[str | None, typer.Option("--login", help="User-API login (e-mail), used for renewals.", metavar="LOGIN")] = None,
+    panel_login: Annotated[str | None, typer.Option("--panel-login", help="Panel login (dealer id).", metavar="LOGIN")] = None,
+) -> None:
+    """Create profile NAME or change its settings. Secrets are never stored here: see `trackerctl auth login`.
+
+    Example: trackerctl profile set work --api-url us --output json
+    """
+    from trackerctl.api.client import resolve_base_url
+
+    check_profile_name(name)
+    config = app_.config
+    settings = dict(config.profiles.get(name, {}))
+    given = {"api_url": api_url, "output": output, "timeout": timeout, "allow_http": allow_http, "ca_bundle": ca_bundle,
+             "login": login, "panel_login": panel_login}
+    settings.update({k: v for k, v in given.items() if v is not None})
+    if output is not None and output not in FORMATS:
+        raise UsageError(f"invalid value for --output: {output!r} is not one of {', '.join(FORMATS)}")
+    if timeout is not None and not 0 < timeout <= 3600:
+        raise UsageError("invalid value for --timeout: between 0 and 3600 seconds")
+    if "api_url" in settings:
+        resolve_base_url(settings["api_url"], allow_http=bool(settings.get("allow_http")))
+    if not settings and name not in BUILTIN_PROFILES and name not in config.profiles:
+        raise UsageError("nothing to set: give at least one option, such as --api-url")
+    config.profiles[name] = settings
+    config.save()
+    app_.output.notice(f"profile {name} saved in {config.path}")
+
+
+@app.command("remove")
+@with_global_options
+def remove(app_: AppContext, name: NameArg) -> None:
+    """Remove profile NAME and forget its stored credentials.
+
+    Example: trackerctl profile remove old-account
+    """
+    check_profile_name(name)
+    config = app_.config
+    if name not in config.profiles and not any(app_.credentials.get(name, k) for k in ("user", "panel")):
+        raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
+    for kind in ("user", "panel", "user_password", "panel_password"):
+        app_.credentials.delete(name, kind)
+    config.profiles.pop(name, None)
+    if config.current_profile == name:
+        config.current_profile = None
+    config.save()
+    app_.output.notice(f"profile {name} removed")
+
+
+command = typer.main.get_command(app)

@@ -1,0 +1,201 @@
+"""What a generated command does once its arguments are parsed: validate, call, render.
+
+`run_action` serves every action; an action names another runner here (`Action.handler`) only
+when it needs more than one request or more than one answer (paging, bulk, watching).
+Runners receive the API's parameter names (`values`) and never format output themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from trackerctl.api.action import Action, Param
+from trackerctl.api.errors import TrackerctlError, UsageError
+from trackerctl.cli.context import AppContext
+
+PAGE_SIZE = 1000
+
+
+def run_action(app: AppContext, action: Action, values: dict[str, Any]) -> None:
+    if values.pop("all", False):
+        return run_all_pages(app, action, values)
+    body = request_body(app, action, values)
+    confirm(app, action, body)
+    answer = app.client().call(action.path, body, api=action.api, read_only=action.read_only)
+    if not app.options.dry_run:
+        app.output.result(answer, records=action.result, columns=action.columns)
+
+
+def request_body(app: AppContext, action: Action, values: dict[str, Any]) -> dict[str, Any]:
+    """CLI values -> the validated JSON body; raises UsageError before anything is sent."""
+    from trackerctl.api.models import build_request
+
+    extra = plugin_params(values.pop("param", None), values.pop("param_json", None)) if action.extra_params else {}
+    api_values: dict[str, Any] = {}
+    for p in action.params:
+        api_values[p.name] = cli_value(app, p, values.pop(p.name, None), values)
+    body = build_request(action, api_values)
+    clash = sorted(set(extra) & set(body))
+    if clash:
+        raise UsageError(f"--param {clash[0]} repeats an option of the command: use {action.param(clash[0]).option}")
+    return {**body, **extra}
+
+
+def cli_value(app: AppContext, p: Param, raw: Any, values: dict[str, Any]) -> Any:
+    """One parameter as the API takes it: ids from files, typed lists, JSON, tag bindings."""
+    if p.bulk:
+        raw = list(raw or []) + read_items(app, values.pop("from_file", None), p)
+        return [_typed(p, item) for item in raw] or None
+    if raw is None:
+        return None
+    if p.kind == "int_list":
+        return [_typed(p, item) for item in raw]
+    if p.kind == "tag_bindings":
+        return [_tag_binding(p, item) for item in raw]
+    if p.kind == "json":
+        return _json_object(app, p, raw)
+    return raw
+
+
+def _typed(p: Param, item: Any) -> Any:
+    if p.kind == "int_list":
+        try:
+            return int(str(item).strip())
+        except ValueError:
+            raise UsageError(f"invalid value for {p.metavar if p.positional else p.option}: {item!r} is not an integer id") from None
+    return str(item).strip()
+
+
+def _tag_binding(p: Param, item: str) -> dict[str, int]:
+    tag, sep, ordinal = item.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return {"tag_id": int(tag), "ordinal": int(ordinal)}
+    except ValueError:
+        raise UsageError(f"invalid value for {p.option}: {item!r} is not TAG_ID:ORDINAL, such as 12:1") from None
+
+
+def _json_object(app: AppContext, p: Param, raw: str) -> dict[str, Any]:
+    where = p.option
+    if raw == "-":
+        text, where = app.stdin.read(), f"{p.option} (stdin)"
+    elif raw.startswith("@"):
+        try:
+            text = Path(raw[1:]).expanduser().read_text(encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot read {p.option} file {raw[1:]}: {e.strerror}") from None
+        where = f"{p.option} file {raw[1:]}"
+    else:
+        text = raw
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise UsageError(f"invalid JSON in {where}: {e}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"invalid value for {p.option}: a JSON object is needed, such as '{{\"name\": \"...\"}}'")
+    return value
+
+
+def plugin_params(pairs: list[str] | None, json_pairs: list[str] | None) -> dict[str, Any]:
+    """--param KEY=VALUE (sent as strings) and --param-json KEY=JSON (typed)."""
+    out: dict[str, Any] = {}
+    for option, items, typed in (("--param", pairs, False), ("--param-json", json_pairs, True)):
+        for item in items or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(f"invalid value for {option}: {item!r} is not KEY=VALUE")
+            if typed:
+                try:
+                    out[key.strip()] = json.loads(value)
+                except ValueError as e:
+                    raise UsageError(f"invalid JSON for {option} {key}: {e}") from None
+            else:
+                out[key.strip()] = value
+    return out
+
+
+def read_items(app: AppContext, source: str | None, p: Param) -> list[str]:
+    """Ids from --from-file: one per line, or a CSV's column named like the item; `#` lines skipped."""
+    if not source:
+        return []
+    if source == "-":
+        text = app.stdin.read()
+    else:
+        try:
+            text = Path(source).expanduser().read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise UsageError(f"cannot read --from-file {source}: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"cannot read --from-file {source}: not UTF-8 text") from None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        return []
+    if "," not in lines[0]:
+        return [line.strip() for line in lines]
+    item = _item_name(p)
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    header = [h.strip() for h in reader.fieldnames or []]
+    if item not in header:
+        raise UsageError(f"--from-file {source}: the CSV header has no {item!r} column (it has {', '.join(header)})")
+    reader.fieldnames = header
+    return [(row.get(item) or "").strip() for row in reader if (row.get(item) or "").strip()]
+
+
+def _item_name(p: Param) -> str:
+    """The CSV column for an id list: imeis -> imei, trackers/tracker_ids -> tracker_id."""
+    return {"imeis": "imei", "trackers": "tracker_id", "tracker_ids": "tracker_id"}.get(p.name, p.name.rstrip("s"))
+
+
+def confirm(app: AppContext, action: Action, body: dict[str, Any]) -> None:
+    """Destructive actions: ask on a terminal; elsewhere require --yes (nothing is sent otherwise)."""
+    if not action.destructive or app.options.yes or app.options.dry_run:
+        return
+    what = f"{' '.join(action.command_path)} {' '.join(str(body[p.name]) for p in action.positionals if p.name in body)}"
+    if not app.interactive():
+        raise UsageError(f"{what.strip()} is destructive: confirm with --yes (no terminal to ask on)")
+    app.stderr.write(f"{action.summary} This cannot be undone.\nRun `{what.strip()}`? [y/N] ")
+    app.stderr.flush()
+    answer = app.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise TrackerctlAborted("not confirmed; nothing was sent")
+
+
+class TrackerctlAborted(TrackerctlError):
+    """The user said no at a confirmation (exit 1)."""
+
+
+def run_all_pages(app: AppContext, action: Action, values: dict[str, Any]) -> None:
+    """--all: page through offset/limit until `count`, streaming records in bounded memory."""
+    if values.get("offset") is not None or values.get("limit") is not None:
+        raise UsageError("--all pages through everything: leave out --offset and --limit")
+    base = request_body(app, action, values)
+    client = app.client()
+    if app.options.dry_run:
+        client.call(action.path, {**base, "offset": 0, "limit": PAGE_SIZE}, api=action.api)
+        return
+    state = {"count": None, "seen": 0}
+
+    def pages() -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            answer = client.call(action.path, {**base, "offset": offset, "limit": PAGE_SIZE}, api=action.api)
+            records = answer.get(action.result or "list") or []
+            state["count"] = answer.get("count")
+            yield from records
+            state["seen"] += len(records)
+            offset += len(records)
+            if not records or (state["count"] is not None and offset >= state["count"]):
+                return
+
+    written = app.output.stream(pages(), columns=action.columns, trailer=lambda: {"count": state["count"]})
+    if state["count"] is not None and written != state["count"]:
+        raise TrackerctlError(
+            f"listed {written} records but the server counts {state['count']}: the list changed while paging",
+            hint="run the command again",
+        )

@@ -1,0 +1,154 @@
+"""The config file: profiles with their API URL and defaults. Never secrets (those are in credentials).
+
+`$XDG_CONFIG_HOME/trackerctl/config.toml`, or `TRACKERCTL_CONFIG`:
+
+    current_profile = "work"
+
+    [profiles.work]
+    api_url = "eu"
+    output = "json"
+    panel_login = "1000"
+
+The built-in profile `sandbox` (api_url = "sandbox") exists without being written down.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trackerctl.api.errors import UsageError
+
+DEFAULT_PROFILE = "default"
+BUILTIN_PROFILES: dict[str, dict[str, Any]] = {"sandbox": {"api_url": "sandbox"}}
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+# Settings a profile may hold, with their types. Anything else in the file is refused, so a typo
+# ("api-url") is reported instead of silently ignored.
+PROFILE_KEYS: dict[str, type] = {
+    "api_url": str,
+    "output": str,
+    "timeout": float,
+    "allow_http": bool,
+    "ca_bundle": str,
+    "login": str,  # user-API login (e-mail): not a secret; remembered for renewals and prompts
+    "panel_login": str,  # panel login (dealer id)
+}
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("TRACKERCTL_CONFIG"):
+        return Path(env["TRACKERCTL_CONFIG"]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "trackerctl" / "config.toml"
+
+
+def check_profile_name(name: str) -> str:
+    if not PROFILE_NAME.fullmatch(name):
+        raise UsageError(
+            f"invalid profile name {name!r}: use letters, digits, '.', '_' or '-' (at most 64, not starting with a symbol)"
+        )
+    return name
+
+
+@dataclass
+class Config:
+    path: Path
+    current_profile: str | None = None
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "Config":
+        """Read the file; a missing file is an empty config, a malformed one is a usage error."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls(path)
+        except OSError as e:
+            raise UsageError(f"cannot read config file {path}: {e.strerror}") from None
+        import tomllib
+
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise UsageError(f"config file {path} is not valid TOML: {e}") from None
+        return cls(path, *_validate(data, path))
+
+    def profile(self, name: str) -> dict[str, Any]:
+        """Settings of a profile: the file's over the built-in ones; empty for an unknown name."""
+        return {**BUILTIN_PROFILES.get(name, {}), **self.profiles.get(name, {})}
+
+    def names(self) -> list[str]:
+        return sorted(set(self.profiles) | set(BUILTIN_PROFILES) | {DEFAULT_PROFILE})
+
+    def exists(self, name: str) -> bool:
+        return name in self.profiles or name in BUILTIN_PROFILES
+
+    def save(self) -> None:
+        """Write atomically: a crash never leaves half a config."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.dumps())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def dumps(self) -> str:
+        lines = ["# trackerctl configuration: profiles and defaults. Secrets are never stored here."]
+        if self.current_profile:
+            lines.append(f"current_profile = {_toml_value(self.current_profile)}")
+        for name in sorted(self.profiles):
+            lines += ["", f"[profiles.{_toml_value(name)}]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in self.profiles[name].items()]
+        return "\n".join(lines) + "\n"
+
+
+def _validate(data: dict[str, Any], path: Path) -> tuple[str | None, dict[str, dict[str, Any]]]:
+    def bad(why: str) -> UsageError:
+        return UsageError(f"config file {path} is not valid: {why}")
+
+    unknown = set(data) - {"current_profile", "profiles"}
+    if unknown:
+        raise bad(f"unknown key {sorted(unknown)[0]!r}")
+    current = data.get("current_profile")
+    if current is not None and (not isinstance(current, str) or not PROFILE_NAME.fullmatch(current)):
+        raise bad("current_profile must be a profile name")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise bad("profiles must be a table")
+    out: dict[str, dict[str, Any]] = {}
+    for name, settings in profiles.items():
+        if not PROFILE_NAME.fullmatch(name):
+            raise bad(f"invalid profile name {name!r}")
+        if not isinstance(settings, dict):
+            raise bad(f"profile {name!r} must be a table")
+        for key, value in settings.items():
+            want = PROFILE_KEYS.get(key)
+            if want is None:
+                raise bad(f"unknown setting {key!r} in profile {name!r}")
+            if want is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
+                raise bad(f"setting {key!r} of profile {name!r} must be a {want.__name__}")
+        out[name] = dict(settings)
+    return current, out
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    s = str(v)
+    escaped = s.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
