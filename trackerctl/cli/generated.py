@@ -9,6 +9,7 @@ action's own in `trackerctl.cli.runners`), and the runner validates, calls and r
 from __future__ import annotations
 
 import inspect
+import keyword
 from typing import Annotated, Any, Literal
 
 import typer
@@ -88,6 +89,7 @@ def build_command(action: Action, name: str) -> Command:
     def command(app: AppContext, **values: Any) -> None:
         from trackerctl.cli import runners
 
+        values = {_api_name(k): v for k, v in values.items()}
         runner = getattr(runners, action.handler) if action.handler else runners.run_action
         runner(app, action, values)
 
@@ -148,4 +150,10 @@ def _metavar(p: Param) -> str:
 
 
 def _extra(name: str, ann: Any, info: Any, default: Any = None) -> inspect.Parameter:
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[ann, info])
+    """A keyword-only parameter; API names that are Python keywords (`from`) get a trailing `_`."""
+    py_name = name + "_" if keyword.iskeyword(name) else name
+    return inspect.Parameter(py_name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[ann, info])
+
+
+def _api_name(py_name: str) -> str:
+    return py_name[:-1] if py_name.endswith("_") and keyword.iskeyword(py_name[:-1]) else py_name

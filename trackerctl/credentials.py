@@ -1,0 +1,450 @@
+"""Where trackerctl keeps its secrets: the environment, then the OS keyring, then a 0600 file.
+
+Four kinds of secret exist per profile: the user-API credential (`user`: session hash or API key),
+the panel session hash (`panel`), and the passwords kept by `auth login --remember`
+(`user_password`, `panel_password`). None of them ever goes into the config file.
+
+Lookup order for `CredentialStore.get`:
+
+1. the environment: `TRACKERCTL_HASH`, `TRACKERCTL_PANEL_HASH`, `TRACKERCTL_PASSWORD`,
+   `TRACKERCTL_PANEL_PASSWORD` (an empty value counts as unset);
+2. the OS keyring, service `trackerctl`, username `<profile>:<kind>`;
+3. `credentials.json` beside the config, mode 0600: `{"profiles": {"<profile>": {"<kind>": "..."}}}`.
+
+`set` writes to the keyring when one is usable, else to the file; `delete` removes from both.
+
+The keyring is decided on once per process and may only ever be turned off, never back on:
+
+- `TRACKERCTL_KEYRING=0` (or `off`, `file`) turns it off explicitly: secrets go to the file.
+- On Linux and other D-Bus desktops, without `DBUS_SESSION_BUS_ADDRESS` (ssh, cron, containers),
+  the keyring is off unless a backend was named explicitly (`PYTHON_KEYRING_BACKEND`, the
+  `default-keyring` of keyring's `keyringrc.cfg`, or `keyring.set_keyring()` in this process).
+  keyring is then not even imported, and nothing can autolaunch a D-Bus daemon.
+- The `fail` and `null` backends, a chainer with nothing to chain and any backend whose priority
+  is 0 or less count as no keyring.
+- Every keyring call, backend discovery included, runs in a daemon thread bounded by
+  `keyring_timeout`. A call that hangs or raises turns the keyring off for the rest of the process,
+  adds a line to `CredentialStore.notices` (the CLI prints those on stderr) and falls back to the file.
+
+Those switches read the process environment (`os.environ`), as the keyring library itself does; the
+`env` argument of `CredentialStore` only feeds the four overrides above.
+
+keyring is imported lazily: importing this module stays cheap for `--help` and completion.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args
+
+from trackerctl.api.errors import UsageError
+
+Kind = Literal["user", "panel", "user_password", "panel_password"]
+Source = Literal["env", "keyring", "file"]
+
+KINDS: tuple[str, ...] = get_args(Kind)
+ENV_VARS: dict[str, str] = {
+    "user": "TRACKERCTL_HASH",
+    "panel": "TRACKERCTL_PANEL_HASH",
+    "user_password": "TRACKERCTL_PASSWORD",
+    "panel_password": "TRACKERCTL_PANEL_PASSWORD",
+}
+SERVICE = "trackerctl"
+FILE_NAME = "credentials.json"
+
+_OPT_OUT_VALUES = frozenset({"0", "off", "file"})
+_NO_STORE_BACKENDS = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
+_ELLIPSIS = "\u2026"
+_SHOWN = 4  # characters kept at each end by `mask`
+_MIN_MASKED_LEN = 6 * _SHOWN  # shorter secrets are hidden entirely: at most a third is ever shown
+
+T = TypeVar("T")
+
+
+def mask(value: str) -> str:
+    """`fa7b…1b06` for a long secret (first and last four characters); `…` for a short one."""
+    if len(value) < _MIN_MASKED_LEN:
+        return _ELLIPSIS
+    return f"{value[:_SHOWN]}{_ELLIPSIS}{value[-_SHOWN:]}"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret and where it came from. Its repr and str are masked: use `.value` deliberately."""
+
+    value: str
+    source: Source
+
+    def masked(self) -> str:
+        return mask(self.value)
+
+    def __repr__(self) -> str:
+        return f"Secret({self.masked()!r}, source={self.source!r})"
+
+    __str__ = __repr__
+
+
+class _ProcessKeyring:
+    """The keyring as this process sees it: decided once, then usable until something fails."""
+
+    def __init__(self) -> None:
+        self.decided = False
+        self.backend: Any = None  # a keyring.backend.KeyringBackend while usable, else None
+        self.name = "keyring"
+
+    def turn_off(self) -> None:
+        self.decided = True
+        self.backend = None
+
+
+_keyring = _ProcessKeyring()
+_keyring_lock = threading.Lock()
+_THREAD_NAME = "trackerctl-keyring"  # every keyring call runs in a daemon thread of this name
+
+
+def _reset_keyring_state() -> None:
+    """Forget the process-wide keyring decision. For tests only (see tests/helpers/fake_keyring.py)."""
+    global _keyring
+    with _keyring_lock:
+        _keyring = _ProcessKeyring()
+
+
+class CredentialStore:
+    """Reads and writes the secrets of every profile. See the module docstring for the rules."""
+
+    def __init__(
+        self,
+        config_dir: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        keyring_timeout: float = 3.0,
+    ) -> None:
+        if keyring_timeout <= 0:
+            raise ValueError("keyring_timeout must be positive")
+        self._config_dir = Path(config_dir)
+        self._env: Mapping[str, str] = os.environ if env is None else env
+        self._timeout = keyring_timeout
+        self.notices: list[str] = []
+
+    @property
+    def file_path(self) -> Path:
+        return self._config_dir / FILE_NAME
+
+    def location(self) -> str:
+        """Where `set` would store a secret now, as text for humans."""
+        if self._backend() is not None:
+            return f"keyring ({_keyring.name})"
+        return f"file {self.file_path}"
+
+    def get(self, profile: str, kind: Kind) -> Secret | None:
+        """The secret from the environment, else the keyring, else the file; None if nowhere."""
+        _check_kind(kind)
+        from_env = self._env.get(ENV_VARS[kind])
+        if from_env:
+            return Secret(from_env, "env")
+        from_keyring = self._keyring_call(
+            f"reading the {kind} secret",
+            lambda backend: backend.get_password(SERVICE, _username(profile, kind)),
+        )
+        if from_keyring:
+            return Secret(from_keyring, "keyring")
+        from_file = self._load().get("profiles", {}).get(profile, {}).get(kind)
+        if from_file:
+            return Secret(from_file, "file")
+        return None
+
+    def set(self, profile: str, kind: Kind, value: str) -> Literal["keyring", "file"]:
+        """Store a secret in the keyring if usable, else in the file; return where it went.
+
+        Storing in the keyring also drops any older copy of the same secret from the file.
+        """
+        _check_kind(kind)
+        if not value:
+            raise ValueError("an empty secret cannot be stored")
+        document = self._load()  # a malformed file stops everything before anything is written
+        stored = self._keyring_call(
+            f"storing the {kind} secret",
+            lambda backend: _store_password(backend, _username(profile, kind), value),
+        )
+        if stored:
+            if _pop(document, profile, kind):
+                self._save(document)
+            return "keyring"
+        document.setdefault("profiles", {}).setdefault(profile, {})[kind] = value
+        self._save(document)
+        return "file"
+
+    def delete(self, profile: str, kind: Kind) -> None:
+        """Forget a secret in the keyring and in the file. Nothing happens where it is absent."""
+        _check_kind(kind)
+        document = self._load()
+        self._keyring_call(
+            f"deleting the {kind} secret",
+            lambda backend: _delete_password(backend, _username(profile, kind)),
+        )
+        if _pop(document, profile, kind):
+            self._save(document)
+
+    # The keyring
+
+    def _backend(self) -> Any:
+        """The usable keyring backend, or None. Discovers it on the first call in the process."""
+        with _keyring_lock:
+            if _keyring.decided:
+                return _keyring.backend
+            _keyring.decided = True
+            if _keyring_ruled_out(os.environ):
+                return None
+            try:
+                _keyring.backend, _keyring.name = _run_bounded(_discover_backend, self._timeout)
+            except Exception as exc:  # noqa: BLE001 - any failure means "no keyring", said once
+                _keyring.turn_off()
+                self.notices.append(
+                    f"keyring {_describe_failure(exc, self._timeout)} while opening it; "
+                    f"secrets are kept in {self.file_path}"
+                )
+            return _keyring.backend
+
+    def _keyring_call(self, doing: str, call: Callable[[Any], T]) -> T | None:
+        """Run `call(backend)` within the timeout; None when there is no keyring or it failed."""
+        backend = self._backend()
+        if backend is None:
+            return None
+        try:
+            return _run_bounded(lambda: call(backend), self._timeout)
+        except Exception as exc:  # noqa: BLE001 - any failure falls back to the file
+            _keyring.turn_off()
+            consequence = (
+                "it may still hold the secret"
+                if doing.startswith("deleting")
+                else f"using {self.file_path} for the rest of this run"
+            )
+            self.notices.append(
+                f"keyring ({_keyring.name}) {_describe_failure(exc, self._timeout)} "
+                f"while {doing}; {consequence}"
+            )
+            return None
+
+    # The file
+
+    def _load(self) -> dict[str, Any]:
+        """The file's document, `{}` when there is no file. Raises UsageError when it is malformed."""
+        path = self.file_path
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise UsageError(f"credentials file {path} cannot be read: {exc.strerror or exc}") from exc
+        try:
+            document = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise self._invalid("it is not UTF-8 text") from None
+        except ValueError as exc:
+            raise self._invalid(f"it is not JSON ({exc})") from None
+        if not isinstance(document, dict):
+            raise self._invalid("the top level is not an object")
+        profiles = document.get("profiles", {})
+        if not isinstance(profiles, dict):
+            raise self._invalid('"profiles" is not an object')
+        for name, secrets in profiles.items():
+            if not isinstance(secrets, dict):
+                raise self._invalid(f'profile "{name}" is not an object')
+            for kind, value in secrets.items():
+                if not isinstance(value, str):
+                    raise self._invalid(f'"{name}.{kind}" is not a string')
+        return document
+
+    def _invalid(self, reason: str) -> UsageError:
+        return UsageError(
+            f"credentials file {self.file_path} is not valid: {reason}",
+            hint="fix or remove the file, then run `trackerctl auth login` again",
+        )
+
+    def _save(self, document: dict[str, Any]) -> None:
+        """Write the document atomically with mode 0600, or remove the file when nothing is left."""
+        path = self.file_path
+        if not document.get("profiles") and set(document) <= {"profiles"}:
+            path.unlink(missing_ok=True)
+            return
+        try:
+            old_mode: int | None = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            old_mode = None
+        self._config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_private(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        if old_mode is not None and old_mode & 0o077 and os.name == "posix":
+            self.notices.append(
+                f"credentials file {path} was readable by others (mode {old_mode:04o}); "
+                "it is now 0600"
+            )
+
+
+# Helpers
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown secret kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def _username(profile: str, kind: str) -> str:
+    return f"{profile}:{kind}"
+
+
+def _pop(document: dict[str, Any], profile: str, kind: str) -> bool:
+    """Remove one secret from the document (and its profile once empty); True if it was there."""
+    profiles = document.get("profiles", {})
+    secrets = profiles.get(profile)
+    if not secrets or kind not in secrets:
+        return False
+    del secrets[kind]
+    if not secrets:
+        del profiles[profile]
+    return True
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` through a 0600 temporary file in the same directory."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            fd = -1  # the file object owns it now
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable where the platform allows it."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _KeyringTimeout(Exception):
+    """A keyring call did not return in time; its thread is left behind as a daemon."""
+
+
+def _run_bounded(call: Callable[[], T], timeout: float) -> T:
+    """Run `call` in a daemon thread; raise _KeyringTimeout when it has not returned in `timeout` s."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, call()))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target, name=_THREAD_NAME, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        if thread.is_alive():
+            raise _KeyringTimeout
+        raise RuntimeError("the keyring call stopped without an answer")
+    succeeded, value = outcome[0]
+    if succeeded:
+        return value
+    raise value
+
+
+def _describe_failure(exc: Exception, timeout: float) -> str:
+    if isinstance(exc, _KeyringTimeout):
+        return f"did not answer within {timeout:g} s"
+    message = str(exc).strip().splitlines()
+    detail = f": {message[0][:200]}" if message else ""
+    return f"failed ({type(exc).__name__}{detail})"
+
+
+def _keyring_ruled_out(environ: Mapping[str, str]) -> bool:
+    """True when the keyring must not be used, decided without importing keyring."""
+    if environ.get("TRACKERCTL_KEYRING", "").strip().lower() in _OPT_OUT_VALUES:
+        return True
+    named = _named_backend(environ)
+    if named in _NO_STORE_BACKENDS:
+        return True
+    needs_dbus = sys.platform not in ("darwin", "win32", "cygwin")
+    return named is None and needs_dbus and not environ.get("DBUS_SESSION_BUS_ADDRESS")
+
+
+def _named_backend(environ: Mapping[str, str]) -> str | None:
+    """The backend chosen explicitly for this process, if any, so that keyring need not scan."""
+    if environ.get("PYTHON_KEYRING_BACKEND"):
+        return environ["PYTHON_KEYRING_BACKEND"].strip()
+    core = sys.modules.get("keyring.core")
+    chosen = getattr(core, "_keyring_backend", None)
+    if chosen is not None:  # keyring.set_keyring() was called (or keyring already resolved one)
+        return f"{type(chosen).__module__}.{type(chosen).__qualname__}"
+    return _configured_backend(environ)
+
+
+def _configured_backend(environ: Mapping[str, str]) -> str | None:
+    """The `default-keyring` of keyring's own config file (keyring reads it from the same place)."""
+    root = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    path = os.path.join(root, "python_keyring", "keyringrc.cfg")
+    if not os.path.isfile(path):
+        return None
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+        return parser.get("backend", "default-keyring").strip() or None
+    except (configparser.Error, OSError, UnicodeError):
+        return None
+
+
+def _discover_backend() -> tuple[Any, str]:
+    """Resolve keyring's backend (runs in the bounded thread). (None, name) when it cannot store."""
+    import keyring
+    from keyring.backends import chainer, fail, null
+
+    backend = keyring.get_keyring()
+    name = str(type(backend).name)
+    if isinstance(backend, (fail.Keyring, null.Keyring)):
+        return None, name
+    if isinstance(backend, chainer.ChainerBackend):
+        return (backend if backend.backends else None), name
+    if backend.priority <= 0:
+        return None, name
+    return backend, name
+
+
+def _store_password(backend: Any, username: str, value: str) -> bool:
+    backend.set_password(SERVICE, username, value)
+    return True
+
+
+def _delete_password(backend: Any, username: str) -> None:
+    """Delete from the keyring; an absent entry (PasswordDeleteError) is not a failure."""
+    from keyring.errors import PasswordDeleteError
+
+    try:
+        backend.delete_password(SERVICE, username)
+    except PasswordDeleteError:
+        pass

@@ -1,0 +1,553 @@
+"""The one output sink: results to stdout in the chosen format, human messages to stderr.
+
+Every renderer gets the same records (CLI-CONTRACT.md section 4):
+
+- `json`   the API's body without `success`, 2-space indent, keys in the API's order.
+- `jsonl`  one JSON value per line, one per record.
+- `csv`    a header row, then one row per record; nested fields flattened to dotted names.
+- `table`  the same rows; a Rich table on a terminal, plain aligned text when piped.
+
+JSON is written with `json.dumps` straight to the stream, never through Rich (Rich wraps long
+lines). Rich is imported only to draw a table on a terminal or a progress bar, so the json,
+jsonl and csv paths (what cron scripts use) never load it. stdout carries the result and nothing
+else; notices, warnings and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+# Streaming output is flushed at most this often (seconds), so `--all | jq` sees records as pages
+# arrive without paying one write() per record.
+_FLUSH_INTERVAL = 0.2
+
+# Styles of stderr prefixes: (ANSI SGR parameters for a plain terminal write, Rich style name).
+_STYLES = {"error": ("1;31", "bold red"), "warning": ("33", "yellow"), "hint": ("2", "dim")}
+
+_BULK_COLUMNS = ("item", "status", "code", "description")
+
+
+@dataclass
+class BulkResult:
+    """Per-item outcome of a bulk command (contract section 8).
+
+    Failed items are `{"item": ..., "code": int | None, "description": str}`; items keep the type
+    they had in the request (tracker ids numbers, IMEIs strings). `extra` holds further top-level
+    fields of the json result (for example merged get_states fields).
+    """
+
+    succeeded: list[Any] = field(default_factory=list)
+    skipped: list[Any] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        """`3 succeeded, 1 skipped, 2 failed`."""
+        return (
+            f"{len(self.succeeded)} succeeded, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The json result: succeeded, skipped, failed, then the extra fields."""
+        return {
+            "succeeded": self.succeeded,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            **self.extra,
+        }
+
+    def items(self) -> Iterator[dict[str, Any]]:
+        """One `{item, status, code, description}` row per item, in that order of statuses."""
+        for item in self.succeeded:
+            yield {"item": item, "status": "succeeded", "code": None, "description": None}
+        for item in self.skipped:
+            yield {"item": item, "status": "skipped", "code": None, "description": None}
+        for failure in self.failed:
+            yield {
+                "item": failure.get("item"),
+                "status": "failed",
+                "code": failure.get("code"),
+                "description": failure.get("description"),
+            }
+
+
+class Output:
+    """Writes results to stdout in one format and messages to stderr.
+
+    `format` None means `table` on a terminal, else `json`. `color` None means colour only on a
+    terminal and only when NO_COLOR is unset or empty; `color=True` overrides NO_COLOR but still
+    never colours a stream that is not a terminal. `columns` is the user's `--columns`: it wins
+    over any action's default columns. stdout and stderr default to `sys.stdout`/`sys.stderr` as
+    they are when used, so a test or CliRunner that swaps them is honoured.
+    """
+
+    def __init__(
+        self,
+        format: str | None = None,
+        *,
+        columns: list[str] | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        color: bool | None = None,
+        quiet: bool = False,
+    ) -> None:
+        self._stdout = stdout
+        self._stderr = stderr
+        if format is None:
+            format = "table" if _isatty(self.stdout) else "json"
+        if format not in FORMATS:
+            raise ValueError(f"unknown output format {format!r}: use one of {', '.join(FORMATS)}")
+        self.format = format
+        self.columns = list(columns) if columns else None
+        self.color = color
+        self.quiet = quiet
+        self._live_console: Console | None = None  # the progress bar's console while it is shown
+
+    @property
+    def stdout(self) -> TextIO:
+        return self._stdout if self._stdout is not None else sys.stdout
+
+    @property
+    def stderr(self) -> TextIO:
+        return self._stderr if self._stderr is not None else sys.stderr
+
+    # ----------------------------------------------------------------------------------- results
+
+    def result(
+        self, body: Mapping[str, Any], *, records: str | None, columns: Sequence[str] = ()
+    ) -> None:
+        """Print one API response.
+
+        `records` names the key holding the records (`list`, `value`, `states`, ...), or None when
+        the body itself is the one record. `columns` are the action's default table/csv columns.
+        """
+        body = _without_success(body)
+        if self.format == "json":
+            self.stdout.write(_dumps_indented(body) + "\n")
+            return
+        found, single = _records(body, records)
+        if self.format == "jsonl":
+            out = self.stdout
+            for record in found:
+                out.write(_dumps_line(record) + "\n")
+            return
+        name = records or "value"
+        rows = [_as_mapping(record, name) for record in found]
+        self._rows(rows, columns, single=single)
+
+    def stream(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        columns: Sequence[str] = (),
+        trailer: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> int:
+        """Print records that arrive lazily (`--all`), as one list; return how many were written.
+
+        json, jsonl and csv write each record as it comes (bounded memory); json prints exactly
+        what `result` would print for `{"list": [...], **trailer()}`, the trailer being called
+        once every record is written. table collects the records first: it needs the widths.
+        """
+        if self.format == "json":
+            return self._stream_json(records, trailer)
+        if self.format == "jsonl":
+            return self._stream_lines(records)
+        if self.format == "csv":
+            return self._stream_csv(records, columns)
+        collected = list(records)
+        self._rows(collected, columns, single=False)
+        return len(collected)
+
+    def bulk_result(self, result: BulkResult) -> None:
+        """Print a bulk command's per-item outcome, then its summary as a notice."""
+        if self.format == "json":
+            self.stdout.write(_dumps_indented(result.as_json()) + "\n")
+        elif self.format == "jsonl":
+            out = self.stdout
+            for row in result.items():
+                out.write(_dumps_line(row) + "\n")
+        else:
+            self._rows(list(result.items()), _BULK_COLUMNS, single=False)
+        self.notice(result.summary)
+
+    # ---------------------------------------------------------------------------------- messages
+
+    def error(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        body: Mapping[str, Any] | None = None,
+        details: Sequence[str] = (),
+    ) -> None:
+        """Report an error on stderr; stdout is left untouched.
+
+        In json/jsonl mode an API error body is written as one compact JSON line. Otherwise the
+        message (already `error 201: ...`), each detail indented two spaces, then the hint.
+        """
+        if body is not None and self.format in ("json", "jsonl"):
+            self._say([(_dumps_line(body), None)], escape=False)  # json.dumps escapes \n itself
+            return
+        if message.startswith(("error ", "error:")):
+            self._say([("error", "error"), (message[len("error") :], None)])
+        else:
+            self._say([(message, None)])
+        for detail in details:
+            self._say([("  " + detail, None)])
+        if hint:
+            self._say([(hint, "hint")])
+
+    def notice(self, message: str) -> None:
+        """An informational line on stderr; `--quiet` suppresses it."""
+        if not self.quiet:
+            self._say([(message, None)])
+
+    def warn(self, message: str) -> None:
+        """`warning: ...` on stderr, never suppressed."""
+        self._say([("warning", "warning"), (": " + message, None)])
+
+    @contextmanager
+    def progress(self, total: int | None, description: str) -> Iterator[Callable[[int], None]]:
+        """A progress bar on stderr, yielding `advance(n=1)`.
+
+        Drawn only when stderr is a terminal and not quiet; otherwise `advance` does nothing.
+        While the bar is shown, notices, warnings and errors are printed above it.
+        """
+        if self.quiet or not _isatty(self.stderr) or self._live_console is not None:
+            yield _no_advance
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        console = self._console(self.stderr)
+        bar = Progress(
+            TextColumn("{task.description}", markup=False),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            redirect_stdout=False,  # stdout carries the result; never route it to stderr
+        )
+        with bar:
+            task = bar.add_task(description, total=total)
+            self._live_console = console
+
+            def advance(n: int = 1) -> None:
+                bar.advance(task, n)
+
+            try:
+                yield advance
+            finally:
+                self._live_console = None
+
+    # ---------------------------------------------------------------------------------- internal
+
+    def _color_on(self, stream: TextIO) -> bool:
+        """Whether to colour `stream`: a terminal, and colour asked for or NO_COLOR unset."""
+        if self.color is False or not _isatty(stream):
+            return False
+        return self.color is True or not os.environ.get("NO_COLOR")
+
+    def _console(self, stream: TextIO) -> Console:
+        """A Rich console bound to `stream`, already known to be a terminal."""
+        from rich.console import Console
+
+        color = self._color_on(stream)
+        return Console(
+            file=stream,
+            force_terminal=True,
+            color_system="auto" if color else None,
+            no_color=not color,
+            markup=False,
+            emoji=False,
+            highlight=False,
+        )
+
+    def _say(self, parts: list[tuple[str, str | None]], *, escape: bool = True) -> None:
+        """Write one line to stderr from (text, style) parts; styles only when colour is on."""
+        if escape:
+            parts = [(_one_line(text), style) for text, style in parts]
+        if self._live_console is not None:
+            from rich.text import Text
+
+            line = Text()
+            for text, style in parts:
+                line.append(text, _STYLES[style][1] if style else None)
+            self._live_console.print(line, soft_wrap=True)
+            return
+        err = self.stderr
+        color = self._color_on(err)
+        err.write(
+            "".join(
+                f"\x1b[{_STYLES[style][0]}m{text}\x1b[0m" if style and color else text
+                for text, style in parts
+            )
+            + "\n"
+        )
+        err.flush()
+
+    def _rows(
+        self, records: Sequence[Mapping[str, Any]], default_columns: Sequence[str], *, single: bool
+    ) -> None:
+        """Render records as csv or a table, choosing columns: --columns, defaults, all keys."""
+        flat = [_flatten(record) for record in records]
+        columns = self.columns or list(default_columns) or _first_seen_keys(flat)
+        if not columns:  # a body with no fields (a write that answers only success)
+            if not records and self.format == "table":
+                self.notice("no results")
+            return
+        if self.format == "csv":
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerow(columns)
+            for record, fields in zip(records, flat):
+                writer.writerow([_cell(_lookup(fields, record, c)) for c in columns])
+            return
+        if not records:
+            self.notice("no results")
+            return
+        if single:
+            headers = ["field", "value"]
+            rows = [[c, _cell(_lookup(flat[0], records[0], c))] for c in columns]
+        else:
+            headers = columns
+            rows = [[_cell(_lookup(f, r, c)) for c in columns] for r, f in zip(records, flat)]
+        if _isatty(self.stdout):
+            self._rich_table(headers, rows)
+        else:
+            self.stdout.write(_plain_table(headers, rows))
+
+    def _rich_table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """Draw a Rich table on the terminal stdout; cells are text, never markup."""
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+        for header in headers:
+            table.add_column(Text(header))
+        for row in rows:
+            table.add_row(*(Text(_one_line(value)) for value in row))
+        self._console(self.stdout).print(table)
+
+    def _stream_json(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        trailer: Callable[[], Mapping[str, Any]] | None,
+    ) -> int:
+        """`{"list": [...], <trailer>}` piece by piece, laid out as `json.dumps(indent=2)` does."""
+        out = self.stdout
+        count = 0
+        last_flush = time.monotonic()
+        out.write('{\n  "list": [')
+        for record in records:
+            out.write(",\n    " if count else "\n    ")
+            out.write(_indent(_dumps_indented(record), 4))
+            count += 1
+            last_flush = _maybe_flush(out, last_flush)
+        out.write("\n  ]" if count else "]")
+        for key, value in _without_success(trailer() if trailer else {}).items():
+            if key != "list":
+                out.write(f",\n  {_dumps_line(key)}: {_indent(_dumps_indented(value), 2)}")
+        out.write("\n}\n")
+        out.flush()
+        return count
+
+    def _stream_lines(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """One JSON line per record as it arrives."""
+        out = self.stdout
+        count = 0
+        last_flush = time.monotonic()
+        for record in records:
+            out.write(_dumps_line(record) + "\n")
+            count += 1
+            last_flush = _maybe_flush(out, last_flush)
+        out.flush()
+        return count
+
+    def _stream_csv(
+        self, records: Iterable[Mapping[str, Any]], default_columns: Sequence[str]
+    ) -> int:
+        """Header (given columns, else the first record's keys), then one row per record."""
+        out = self.stdout
+        writer = csv.writer(out, lineterminator="\n")
+        columns: list[str] | None = self.columns or list(default_columns) or None
+        if columns:
+            writer.writerow(columns)
+        count = 0
+        last_flush = time.monotonic()
+        for record in records:
+            fields = _flatten(record)
+            if columns is None:
+                columns = list(fields)
+                writer.writerow(columns)
+            writer.writerow([_cell(_lookup(fields, record, c)) for c in columns])
+            count += 1
+            last_flush = _maybe_flush(out, last_flush)
+        out.flush()
+        return count
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
+
+
+def _no_advance(n: int = 1) -> None:
+    """The progress callback when no bar is drawn."""
+
+
+def _maybe_flush(out: TextIO, last: float) -> float:
+    """Flush `out` when the last flush is older than the interval; return the flush time."""
+    now = time.monotonic()
+    if now - last >= _FLUSH_INTERVAL:
+        out.flush()
+        return now
+    return last
+
+
+def _without_success(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != "success"}
+
+
+def _dumps_indented(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _dumps_line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _indent(text: str, spaces: int) -> str:
+    """Shift every line but the first right; JSON text has no raw newlines inside strings."""
+    return text.replace("\n", "\n" + " " * spaces)
+
+
+def _records(body: Mapping[str, Any], key: str | None) -> tuple[list[Any], bool]:
+    """The records of a body and whether it holds a single record (shown as field/value).
+
+    None: the body itself. `states` as a dict (get_states): each state with its `tracker_id`
+    first. Any other key: a list gives its items, anything else is one record, absent none.
+    """
+    if key is None:
+        return [body], True
+    value = body.get(key)
+    if value is None:
+        return [], False
+    if key == "states" and isinstance(value, Mapping):
+        return [_with_tracker_id(tracker_id, state) for tracker_id, state in value.items()], False
+    if isinstance(value, list):
+        return value, False
+    return [value], True
+
+
+def _with_tracker_id(tracker_id: str, state: Any) -> dict[str, Any]:
+    """A get_states state with `"tracker_id": <int>` as its first field."""
+    ident: Any = int(tracker_id) if str(tracker_id).isdigit() else tracker_id
+    if not isinstance(state, Mapping):
+        return {"tracker_id": ident, "state": state}
+    return {"tracker_id": ident, **{k: v for k, v in state.items() if k != "tracker_id"}}
+
+
+def _as_mapping(record: Any, name: str) -> Mapping[str, Any]:
+    """Records for a table are mappings; a bare value becomes `{name: value}`."""
+    return record if isinstance(record, Mapping) else {name: record}
+
+
+def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings become dotted keys (`source.device_id`); an empty mapping stays a leaf."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _first_seen_keys(flat_records: Iterable[Mapping[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for fields in flat_records:
+        seen.update(dict.fromkeys(fields))
+    return list(seen)
+
+
+def _lookup(fields: Mapping[str, Any], record: Mapping[str, Any], column: str) -> Any:
+    """A column's value: a flattened leaf, else the sub-object at that dotted path, else None."""
+    if column in fields:
+        return fields[column]
+    value: Any = record
+    for part in column.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _cell(value: Any) -> str:
+    """A value as table/csv text: None empty, scalars as in JSON, lists and objects compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _one_line(text: str) -> str:
+    """Escape control characters and line breaks (a server's text may carry ANSI escapes)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+        else ch
+        for ch in text
+    )
+
+
+def _width(text: str) -> int:
+    """Terminal cells taken by `text`: East Asian wide characters two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def _plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Aligned text columns separated by two spaces: no box, no colour, nothing truncated."""
+    lines = [list(map(_one_line, headers))] + [list(map(_one_line, row)) for row in rows]
+    widths = [max(_width(line[i]) for line in lines) for i in range(len(headers))]
+    out = []
+    for line in lines:
+        padded = [cell + " " * (width - _width(cell)) for cell, width in zip(line, widths)]
+        out.append("  ".join(padded).rstrip() + "\n")
+    return "".join(out)
