@@ -161,7 +161,8 @@ class ApiClient:
         body = dict(body or {})
         hash_ = credential or (self._credential(api) if api else None)
         if api and not hash_ and self._auth_required and not self._dry_run:
-            raise AuthError(*_login_advice(api))
+            message, hint = _login_advice(api)
+            raise AuthError(message, hint=hint)
         if self._dry_run:
             self._dry_run(self._describe(path, body, hash_))
             return {"success": True}
@@ -284,7 +285,7 @@ class ApiClient:
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if hash_:
             headers["Authorization"] = f"NVX {mask_secret(hash_)}"
-        return {"method": "POST", "url": f"{self.base_url}/{path}", "headers": headers, "body": body}
+        return {"method": "POST", "url": f"{self.base_url}/{path}", "headers": headers, "body": _mask_tree(body)}
 
 
 class _Retry(Exception):

@@ -1,0 +1,51 @@
+"""The config file: profiles, validation, atomic writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from trackerctl.api.errors import UsageError
+from trackerctl.config import Config, check_profile_name, default_config_path
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "c" / "config.toml"
+    cfg = Config(path, "work", {"work": {"api_url": "us", "output": "json", "timeout": 12.5, "allow_http": True, "login": 'a"b@c'}})
+    cfg.save()
+    again = Config.load(path)
+    assert again.current_profile == "work"
+    assert again.profiles == cfg.profiles
+    assert "hash" not in path.read_text()
+
+
+def test_missing_file_is_empty(tmp_path):
+    cfg = Config.load(tmp_path / "none.toml")
+    assert cfg.profiles == {} and cfg.current_profile is None
+    assert cfg.profile("sandbox") == {"api_url": "sandbox"}
+
+
+@pytest.mark.parametrize("text,why", [
+    ("not = [toml", "not valid TOML"),
+    ("[profiles.x]\napi-url = 'eu'\n", "unknown setting 'api-url'"),
+    ("[profiles.x]\ntimeout = 'slow'\n", "must be a float"),
+    ("[profiles.x]\nallow_http = 1\n", "must be a bool"),
+    ("colour = true\n", "unknown key"),
+    ("[profiles.'bad name']\napi_url = 'eu'\n", "invalid profile name"),
+])
+def test_malformed_config_is_a_usage_error_naming_the_file(tmp_path, text, why):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(UsageError) as e:
+        Config.load(path)
+    assert str(path) in e.value.message and why in e.value.message
+
+
+@pytest.mark.parametrize("name", ["", "-x", "a b", "x" * 65, "../etc"])
+def test_bad_profile_names(name):
+    with pytest.raises(UsageError):
+        check_profile_name(name)
+
+
+def test_config_path_from_env(tmp_path):
+    assert default_config_path({"TRACKERCTL_CONFIG": str(tmp_path / "a.toml")}) == tmp_path / "a.toml"
+    assert default_config_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "trackerctl" / "config.toml"
