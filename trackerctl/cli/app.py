@@ -42,10 +42,13 @@ def run(argv: Sequence[str]) -> int:
     if wants_version(argv):
         print(f"trackerctl {__version__}")
         return 0
-    return build_cli().main(list(argv), prog_name="trackerctl", standalone_mode=False)
+    import typer
+
+    return typer.main.get_command(build_cli()).main(list(argv), prog_name="trackerctl", standalone_mode=False)
 
 
 def build_cli() -> Any:
+    """The root as a Typer app (what `typer.testing.CliRunner().invoke` takes)."""
     import trackerctl.cli._typer_compat  # noqa: F401  keeps pydantic off the --help path
     import typer
 
@@ -53,6 +56,10 @@ def build_cli() -> Any:
     from trackerctl.cli.options import with_global_options
 
     class RootGroup(LazyGroup):
+        def __init__(self, **kwargs: Any) -> None:
+            children = {name: (_module_loader(module), help_) for name, (module, help_) in TOP_LEVEL.items()}
+            super().__init__(children=children, **kwargs)
+
         def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
             code = _main(self, list(sys.argv[1:] if args is None else args), prog_name or "trackerctl", extra)
             if standalone_mode:
@@ -66,19 +73,17 @@ def build_cli() -> Any:
     ) -> None:
         """The root callback: global options only; everything else waits for the leaf."""
 
-    proto = typer.Typer(add_completion=False, rich_markup_mode=None)
-    proto.command("trackerctl")(with_global_options(root))
-    prototype = typer.main.get_command(proto)
-    children = {name: (_module_loader(module), help_) for name, (module, help_) in TOP_LEVEL.items()}
-    return RootGroup(
+    cli = typer.Typer(
+        cls=RootGroup,
         name="trackerctl",
-        children=children,
-        params=prototype.params,
-        callback=prototype.callback,
         help=ROOT_HELP,
+        add_completion=False,
+        rich_markup_mode=None,
         no_args_is_help=True,
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     )
+    cli.callback()(with_global_options(root))
+    return cli
 
 
 def _print_version(value: bool) -> None:

@@ -63,11 +63,13 @@ def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(ctx: typer.Context, **kwargs: Any) -> Any:
         app = app_context(ctx)
-        app.apply({k: kwargs.pop(k) for k in list(kwargs) if k in GLOBAL_NAMES})
+        app.apply({k: kwargs.pop(k) for k in list(kwargs) if k in GLOBAL_NAMES and k not in own_names})
         return func(app, **kwargs)
 
     ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
-    params = [ctx_param] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + GLOBAL_PARAMS
+    own_names = {p.name for p in own}  # a command's own --output (profile set) shadows the global one
+    params = [ctx_param] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+    params += [g for g in GLOBAL_PARAMS if g.name not in own_names]
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {}
     del wrapper.__wrapped__  # typer must read the new signature, not the original's

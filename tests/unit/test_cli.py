@@ -1,0 +1,148 @@
+"""Layer 1: argv in, request out (or a usage error), no network. CliRunner with a private context."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from trackerctl.cli.app import build_cli
+from trackerctl.cli.context import AppContext
+
+HASH = "a6aa75587e5c59c32d347da438505fc3"
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {
+        "TRACKERCTL_CONFIG": str(tmp_path / "cfg" / "config.toml"),
+        "TRACKERCTL_SANDBOX_DB": str(tmp_path / "sandbox.sqlite"),
+        "TRACKERCTL_KEYRING": "file",
+        "TRACKERCTL_HASH": HASH,
+        "TRACKERCTL_PANEL_HASH": "b" * 32,
+    }
+
+
+def run(env, *args, input=None):
+    result = CliRunner().invoke(build_cli(), list(args), obj=AppContext(env=env), input=input)
+    return result
+
+
+def requests(result) -> list[dict]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_global_options_before_and_after_the_sub_command(env):
+    before = run(env, "--api-url", "us", "--dry-run", "tracker", "read", "7")
+    after = run(env, "tracker", "read", "7", "--dry-run", "--api-url", "us")
+    assert before.exit_code == after.exit_code == 0, before.stderr + after.stderr
+    assert requests(before) == requests(after)
+    (req,) = requests(before)
+    assert req["url"] == "https://api.us.navixy.com/v2/tracker/read" and req["body"] == {"tracker_id": 7}
+    assert req["headers"]["Authorization"] == "NVX a6aa…5fc3"
+
+
+def test_the_later_level_wins(env):
+    result = run(env, "--api-url", "us", "tracker", "read", "7", "--dry-run", "--api-url", "me")
+    assert requests(result)[0]["url"].startswith("https://api.me.navixy.com/")
+
+
+def test_command_tree_mirrors_api_paths(env):
+    cases = {
+        ("tracker", "tags", "set", "5", "--tag", "1:1", "--tag", "2:2"): ("tracker/tags/set", {"tracker_id": 5, "tag_bindings": [{"tag_id": 1, "ordinal": 1}, {"tag_id": 2, "ordinal": 2}]}),
+        ("tracker", "list", "--label", "aa", "--label", "b"): ("tracker/list", {"labels": ["aa", "b"]}),
+        ("panel", "tracker", "delete-clone", "9", "--yes"): ("panel/tracker/delete_clone", {"tracker_id": 9}),
+        ("panel", "tracker", "register-entry", "9"): ("panel/tracker/register_retry", {"tracker_id": 9}),
+        ("panel", "bundle", "read", "0123"): ("panel/tracker/bundle/read", {"imei": "0123"}),
+        ("panel", "tracker", "source", "update", "12", "--no-blocked"): ("panel/tracker/source/update", {"tracker_id": 12, "blocked": False}),
+        ("panel", "tracker", "list", "--descending", "--order-by", "label"): ("panel/tracker/list", {"order_by": "label", "ascending": False}),
+    }
+    for argv, (path, body) in cases.items():
+        result = run(env, *argv, "--dry-run")
+        assert result.exit_code == 0, (argv, result.stderr)
+        (req,) = requests(result)
+        assert req["url"].endswith("/" + path) and req["body"] == body, argv
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (("tracker", "read", "abc"), "TRACKER_ID"),
+    (("tracker", "read", "0"), "TRACKER_ID"),
+    (("tracker", "list", "--label", "x" * 61), "--label"),
+    (("tracker", "list", "--label", "a", "--label", "a"), "--label"),
+    (("panel", "tracker", "settings", "update", "5", "--label", "a<b", "--deleted"), "--label"),
+    (("panel", "tracker", "settings", "update", "5", "--label", "ok"), "--deleted"),
+    (("panel", "tracker", "list", "--order-by", "nope"), "--order-by"),
+    (("tracker", "read", "5", "-o", "xml"), "xml"),
+    (("tracker", "read", "5", "--api-url", "ftp://x"), "ftp://x"),
+    (("tracker", "read", "5", "--profile", "bad name"), "bad name"),
+    (("tracker", "no-such"), "no-such"),
+])
+def test_bad_input_is_exit_2_one_line_and_nothing_sent(env, argv, fragment):
+    result = run(env, *argv, "--dry-run")
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == "", "nothing is sent: not even a dry-run line"
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) <= 2
+
+
+def test_destructive_without_terminal_needs_yes(env):
+    result = run(env, "tracker", "delete", "5")
+    assert result.exit_code == 2 and "--yes" in result.stderr and result.stdout == ""
+    assert run(env, "tracker", "delete", "5", "--dry-run").exit_code == 0
+
+
+def test_malformed_config_is_exit_2_and_left_alone(env, tmp_path):
+    path = tmp_path / "cfg" / "config.toml"
+    path.parent.mkdir()
+    path.write_text("[profiles.x\n")
+    result = run(env, "tracker", "read", "5", "--dry-run")
+    assert result.exit_code == 2 and str(path) in result.stderr
+    assert run(env, "profile", "set", "x", "--api-url", "us").exit_code == 2
+    assert path.read_text() == "[profiles.x\n"
+
+
+def test_profiles(env):
+    assert run(env, "profile", "set", "work", "--api-url", "us", "--output", "json").exit_code == 0
+    assert run(env, "profile", "use", "work").exit_code == 0
+    result = run(env, "tracker", "read", "5", "--dry-run")
+    assert requests(result)[0]["url"].startswith("https://api.us.navixy.com/")
+    listed = json.loads(run(env, "profile", "list", "-o", "json").stdout)["list"]
+    assert {p["name"]: p["current"] for p in listed}["work"] is True
+    assert run(env, "profile", "use", "nope").exit_code == 2
+    assert run(env, "profile", "remove", "work").exit_code == 0
+    assert "work" not in run(env, "profile", "list", "-o", "json").stdout
+
+
+def test_env_profile_must_exist(env):
+    result = run({**env, "TRACKERCTL_PROFILE": "ghost"}, "tracker", "read", "5", "--dry-run")
+    assert result.exit_code == 2 and "ghost" in result.stderr
+
+
+def test_missing_credential_is_exit_3_and_nothing_sent(env):
+    bare = {k: v for k, v in env.items() if "HASH" not in k}
+    result = run(bare, "tracker", "read", "5")
+    assert result.exit_code == 3 and "auth login" in result.stderr and result.stdout == ""
+
+
+def test_auth_token_prints_only_the_secret(env):
+    result = run(env, "auth", "token")
+    assert result.exit_code == 0 and result.stdout == HASH + "\n"
+
+
+def test_version_and_help(env):
+    assert run(env, "--version").stdout == "trackerctl 0.1.0\n"
+    help_ = run(env, "panel", "tracker", "clone", "--help")
+    assert help_.exit_code == 0
+    assert "panel/tracker/clone" in help_.stdout and "Example: trackerctl panel tracker clone" in help_.stdout
+    assert "trackers: create" in help_.stdout
+
+
+def test_api_raw_call(env):
+    result = run(env, "api", "panel/tracker/read", "-F", "tracker_id=5", "--dry-run")
+    (req,) = requests(result)
+    assert req["url"].endswith("/panel/tracker/read") and req["body"] == {"tracker_id": 5}
+    assert req["headers"]["Authorization"].startswith("NVX bbbb")
+    assert run(env, "api", "../etc", "--dry-run").exit_code == 2
+    assert run(env, "api", "tracker/list", "-F", "x=nojson", "--dry-run").exit_code == 2
