@@ -137,6 +137,14 @@ class AppContext:
         return value
 
     @cached_property
+    def max_attempts(self) -> int:
+        """Tries per request, the first included (TRACKERCTL_MAX_ATTEMPTS, like AWS_MAX_ATTEMPTS)."""
+        raw = self.env.get("TRACKERCTL_MAX_ATTEMPTS") or "6"
+        if not raw.isdigit() or not 1 <= int(raw) <= 20:
+            raise UsageError(f"invalid TRACKERCTL_MAX_ATTEMPTS {raw!r}: a whole number from 1 to 20")
+        return int(raw)
+
+    @cached_property
     def columns(self) -> list[str] | None:
         if not self.options.columns:
             return None
@@ -188,7 +196,7 @@ class AppContext:
 
     def client(self) -> "ApiClient":
         if self._client is None:
-            from trackerctl.api.client import SANDBOX, ApiClient
+            from trackerctl.api.client import SANDBOX, ApiClient, RetryPolicy
 
             base, transport, verify = self.api_url, None, True
             if base == SANDBOX:
@@ -210,6 +218,7 @@ class AppContext:
                 notice=self.output.notice,
                 dry_run=self._print_request if self.options.dry_run else None,
                 auth_required=self.api_url != SANDBOX,
+                retry=RetryPolicy(attempts=self.max_attempts),
             )
         return self._client
 

@@ -1,0 +1,36 @@
+"""Start-up stays cheap: what each fast path must not import (the benchmark in tests/bench times it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def imported(*argv: str) -> set[str]:
+    """Top-level packages imported by `python -m trackerctl ARGV` (from -X importtime)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "trackerctl", *argv], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+def test_version_imports_nothing_heavy():
+    mods = imported("--version")
+    assert not mods & {"typer", "rich", "httpx", "pydantic", "keyring"}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["tracker", "read", "--help"], ["panel", "tracker", "list", "--help"], ["auth", "login", "--help"]])
+def test_help_needs_no_pydantic_httpx_keyring_or_rich(argv):
+    mods = imported(*argv)
+    assert "typer" in mods
+    assert not mods & {"pydantic", "httpx", "keyring", "rich"}, mods & {"pydantic", "httpx", "keyring", "rich"}
+
+
+def test_dry_run_needs_no_keyring_when_the_credential_is_in_the_environment(monkeypatch):
+    monkeypatch.setenv("TRACKERCTL_HASH", "a" * 32)
+    assert "keyring" not in imported("tracker", "read", "5", "--dry-run")
