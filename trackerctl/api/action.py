@@ -78,7 +78,7 @@ class Action:
     command: tuple[str, ...] | None = None  # command path when it is not derived from `path`
     aliases: tuple[tuple[str, ...], ...] = ()  # further command paths (panel register-entry)
     extra_params: bool = False  # registration plugins: --param KEY=VALUE, --param-json KEY=JSON
-    handler: str | None = None  # name of a custom runner in trackerctl.cli.runners, when generic is not enough
+    handler: str | None = None  # "module:function" of a custom runner, when the generic one is not enough
 
     @property
     def api(self) -> Api:

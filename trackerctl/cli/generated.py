@@ -87,17 +87,26 @@ def build_command(action: Action, name: str) -> Command:
                              help="A plugin parameter with a typed JSON value, such as send_sms=true (repeatable).")))
 
     def command(app: AppContext, **values: Any) -> None:
-        from trackerctl.cli import runners
-
         values = {_api_name(k): v for k, v in values.items()}
-        runner = getattr(runners, action.handler) if action.handler else runners.run_action
-        runner(app, action, values)
+        runner_for(action)(app, action, values)
 
     command.__signature__ = inspect.Signature([inspect.Parameter("app", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params])  # type: ignore[attr-defined]
     command.__doc__ = help_text(action)
     app = typer.Typer(rich_markup_mode=None, add_completion=False)
     app.command(name, epilog=epilog(action))(with_global_options(command))
     return typer.main.get_command(app)
+
+
+def runner_for(action: Action) -> Any:
+    """`run_action`, or the runner the action names: "module:function" (its resource's CLI module)."""
+    import importlib
+
+    if not action.handler:
+        from trackerctl.cli.runners import run_action
+
+        return run_action
+    module, _, function = action.handler.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def help_text(action: Action) -> str:
