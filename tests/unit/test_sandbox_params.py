@@ -1,0 +1,126 @@
+"""Generic parameter validation and the @action declaration later modules use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from trackerctl.api.action import Param
+from trackerctl.sandbox import dispatch
+from trackerctl.sandbox.app import Sandbox
+from trackerctl.sandbox.codes import ApiFailure
+from trackerctl.sandbox.dispatch import Ctx, action
+from trackerctl.sandbox.params import validate
+
+
+def problems(params: tuple[Param, ...], raw: dict) -> dict[str, str]:
+    with pytest.raises(ApiFailure) as e:
+        validate(params, raw)
+    assert e.value.code == 7
+    return {x["parameter"]: x["error"] for x in e.value.extra["errors"]}
+
+
+def test_text_representations_are_accepted():
+    params = (
+        Param("n", "int", ""), Param("b", "bool", ""), Param("ids", "int_list", ""), Param("names", "str_list", ""),
+        Param("s", "str", ""), Param("cmd", "json", ""), Param("tags", "tag_bindings", ""), Param("m", "month", ""),
+    )
+    raw = {"n": "42", "b": "false", "ids": "[1, 2]", "names": "a,b", "s": 78974217758, "cmd": '{"name": "x"}',
+           "tags": '[{"tag_id": 1, "ordinal": "2"}]', "m": "2021-02", "ignored": "x"}
+    assert validate(params, raw) == {"n": 42, "b": False, "ids": [1, 2], "names": ["a", "b"], "s": "78974217758",
+                                     "cmd": {"name": "x"}, "tags": [{"tag_id": 1, "ordinal": 2}], "m": "2021-02"}
+
+
+def test_absent_and_null_optionals_are_left_out_and_required_ones_reported():
+    params = (Param("a", "int", "", required=False), Param("b", "str", ""), Param("c", "bool", ""))
+    assert problems(params, {"a": None, "c": None}) == {"b": "required parameter is missing", "c": "required parameter is missing"}
+    assert validate(params, {"a": None, "b": "x", "c": True}) == {"b": "x", "c": True}
+
+
+@pytest.mark.parametrize("param, value, message", [
+    (Param("label", "str", "", min_len=1, max_len=60, printable=True), "a\tb", "must consist of printable characters"),
+    (Param("label", "str", "", no_angle=True), "<b>", "must not contain '<' or '>'"),
+    (Param("imei", "str", "", digits=True), "35693803564380x", "must consist of digits only"),
+    (Param("command", "str", "", hex_=True), "zz", "Non-hex string"),
+    (Param("comment", "str", "", max_len=3), "abcd", "length must be at most 3"),
+    (Param("code", "str", "", pattern=r"\d{6}"), "12345", r"does not match \d{6}"),
+    (Param("type", "str", "", choices=("sms", "gsm")), "fax", "must be one of sms, gsm"),
+    (Param("m", "month", ""), "2021-13", "must be a year and month, yyyy-MM"),
+    (Param("ordinal", "int", "", le=5), 6, "must be at most 5"),
+    (Param("n", "int", ""), 1.5, "must be an integer"),
+    (Param("b", "bool", ""), "yes", "must be a boolean"),
+    (Param("ids", "int_list", "", ge=1), [1, 0], "item 1: must be at least 1"),
+    (Param("ids", "int_list", "", max_items=2), [1, 2, 3], "must have at most 2 items"),
+    (Param("ids", "int_list", ""), ["a"], "must be an array of integers"),
+    (Param("cmd", "json", ""), [1], "must be a JSON object"),
+    (Param("tags", "tag_bindings", ""), [{"tag_id": 1}], "must be an array of {tag_id, ordinal} objects"),
+    (Param("tags", "tag_bindings", "", unique=True), [{"tag_id": 1, "ordinal": 1}] * 2, "must not contain duplicate items"),
+])
+def test_constraints(param, value, message):
+    assert problems((param,), {param.name: value}) == {param.name: message}
+
+
+# ---- @action: what a later module writes ----------------------------------------------------------
+
+
+@pytest.fixture
+def temporary_action() -> Iterator[None]:
+    @action("tracker/sandbox_test_only", api="user", right="tracker_register",
+            params=(Param("tracker_id", "int", "", ge=1),))
+    def handler(ctx: Ctx, p: dict) -> dict:
+        if p["tracker_id"] == 13:
+            raise ApiFailure(203, rules=[10])
+        return {"value": {"owner": ctx.owner_id, "tracker_id": p["tracker_id"]}}
+
+    try:
+        yield
+    finally:
+        del dispatch.ACTIONS["tracker/sandbox_test_only"]
+
+
+def test_a_declared_action_gets_auth_rights_validation_and_extras(tmp_path, temporary_action):
+    sb = Sandbox(tmp_path / "s.sqlite")
+    master = sb.call("user/auth", {"login": "demo@example.com", "password": "demo"})[1]["hash"]
+    sub = sb.call("user/auth", {"login": "noregister@example.com", "password": "demo"})[1]["hash"]
+    assert sb.call("tracker/sandbox_test_only", {"tracker_id": 5}, credential=master) == (
+        200, {"success": True, "value": {"owner": 183654, "tracker_id": 5}})
+    assert sb.call("tracker/sandbox_test_only", {"tracker_id": 5}, credential=sub)[1]["status"]["code"] == 13
+    assert sb.call("tracker/sandbox_test_only", {"tracker_id": 0}, credential=master)[1]["errors"][0]["parameter"] == "tracker_id"
+    assert sb.call("tracker/sandbox_test_only", {"tracker_id": 5})[1]["status"]["code"] == 4
+    status, body = sb.call("tracker/sandbox_test_only", {"tracker_id": 13}, credential=master)
+    assert (status, body) == (400, {"success": False, "status": {"code": 203, "description": "Delete entity associated with"},
+                                    "rules": [10]})
+
+
+def test_a_failed_action_rolls_back(tmp_path):
+    @action("tracker/sandbox_test_rollback", api="user", params=())
+    def handler(ctx: Ctx, p: dict) -> dict:
+        ctx.conn.execute("UPDATE trackers SET label = 'changed' WHERE id = 123456")
+        raise ApiFailure(201)
+
+    try:
+        sb = Sandbox(tmp_path / "s.sqlite", implicit_auth=True)
+        assert sb.call("tracker/sandbox_test_rollback")[1]["status"]["code"] == 201
+        assert sb.call("tracker/read", {"tracker_id": 123456})[1]["value"]["label"] == "Truck 01 north"
+    finally:
+        del dispatch.ACTIONS["tracker/sandbox_test_rollback"]
+
+
+def test_an_unexpected_exception_is_code_6(tmp_path, capsys):
+    @action("tracker/sandbox_test_crash", api="user", params=())
+    def handler(ctx: Ctx, p: dict) -> dict:
+        raise RuntimeError("boom")
+
+    try:
+        status, body = Sandbox(tmp_path / "s.sqlite", implicit_auth=True).call("tracker/sandbox_test_crash")
+        assert (status, body["status"]["code"]) == (500, 6)
+        assert "RuntimeError: boom" in capsys.readouterr().err
+    finally:
+        del dispatch.ACTIONS["tracker/sandbox_test_crash"]
+
+
+def test_declaring_a_path_twice_is_an_error():
+    dispatch.load_actions()
+    with pytest.raises(ValueError):
+        action("tracker/read", api="user")(lambda ctx, p: {})

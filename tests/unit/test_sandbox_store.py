@@ -1,0 +1,114 @@
+"""Sandbox database: creation on first use, reset and generated data, the clock, the error table."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from trackerctl.sandbox import codes
+from trackerctl.sandbox.app import Sandbox, default_db_path, reset
+from trackerctl.sandbox.seed import SEED
+
+SEED_COUNTS = {"users": 7, "trackers": 17, "bundles": 10, "equipment": 3, "models": 6, "tariffs": 7}
+
+
+def test_first_use_creates_and_seeds_the_file(tmp_path):
+    path = tmp_path / "deep" / "er" / "sandbox.sqlite"
+    sb = Sandbox(path)
+    assert path.exists()
+    with sb.transaction() as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT COUNT(*) FROM trackers").fetchone()[0] == SEED_COUNTS["trackers"]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_state_persists_and_is_not_reseeded(tmp_path):
+    sb = Sandbox(tmp_path / "s.sqlite")
+    h = sb.call("user/auth", {"login": "demo@example.com", "password": "demo"})[1]["hash"]
+    assert Sandbox(tmp_path / "s.sqlite").call("tracker/list", credential=h)[0] == 200
+
+
+def test_another_schema_version_is_rebuilt(tmp_path):
+    sb = Sandbox(tmp_path / "s.sqlite")
+    h = sb.call("user/auth", {"login": "demo@example.com", "password": "demo"})[1]["hash"]
+    with sb.transaction() as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    assert Sandbox(tmp_path / "s.sqlite").call("tracker/list", credential=h)[1]["status"]["code"] == 4
+
+
+def test_reset_wipes_and_counts(tmp_path):
+    path = tmp_path / "s.sqlite"
+    sb = Sandbox(path)
+    h = sb.call("user/auth", {"login": "demo@example.com", "password": "demo"})[1]["hash"]
+    assert reset(path) == SEED_COUNTS
+    assert sb.call("tracker/list", credential=h)[1]["status"]["code"] == 4  # a running sandbox sees the reset
+    assert reset(path, trackers=10, bundles=4) == {**SEED_COUNTS, "trackers": 27, "bundles": 14}
+
+
+def test_generated_data_is_deterministic(tmp_path):
+    def snapshot(path: Path) -> list[tuple]:
+        reset(path, trackers=50, bundles=5)
+        with Sandbox(path).transaction() as conn:
+            return [tuple(r) for r in conn.execute(
+                "SELECT t.id, t.label, t.user_id, s.device_id, s.phone, s.model FROM trackers t JOIN sources s ON s.id = t.source_id"
+                " WHERE t.id >= ? ORDER BY t.id", (SEED["generated_tracker_start"],))]
+
+    first = snapshot(tmp_path / "a.sqlite")
+    assert first == snapshot(tmp_path / "b.sqlite")
+    assert first[0] == (3000001, "Truck 000001 north", SEED["user_demo"], "350000000000000", "4917000000000", "telfmb920")
+    assert first[1][2] == SEED["user_other"]
+
+
+def test_reset_100k_trackers_is_fast_and_usable(tmp_path):
+    path = tmp_path / "big.sqlite"
+    started = time.perf_counter()
+    counts = reset(path, trackers=100_000, bundles=20_000)
+    elapsed = time.perf_counter() - started
+    assert counts["trackers"] == 100_017 and counts["bundles"] == 20_010
+    assert elapsed < 8.0, f"reset took {elapsed:.1f} s"
+    sb = Sandbox(path, implicit_auth=True)
+    page = sb.call("panel/tracker/list", {"limit": 3, "offset": 99_000, "order_by": "device_id"})[1]
+    assert page["count"] == 100_016 and len(page["list"]) == 3
+    assert sb.call("panel/tracker/list", {"filter": "Bus 0000", "limit": 1})[1]["count"] == 16  # Bus 000004 ... 000094
+    with sb.transaction() as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_clock(tmp_path):
+    sb = Sandbox(tmp_path / "s.sqlite")
+    before = sb.now()
+    assert abs(before - time.time()) < 5
+    sb.advance_clock(3600)
+    assert 3599 < sb.now() - before < 3700
+    sb.advance_clock(-3600)
+    assert abs(sb.now() - time.time()) < 5
+
+
+def test_default_db_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKERCTL_SANDBOX_DB", str(tmp_path / "x.sqlite"))
+    assert default_db_path() == tmp_path / "x.sqlite"
+    monkeypatch.delenv("TRACKERCTL_SANDBOX_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "trackerctl" / "sandbox.sqlite"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_db_path() == tmp_path / "home" / ".local" / "share" / "trackerctl" / "sandbox.sqlite"
+
+
+def _spec_table() -> Path | None:
+    repo = Path(__file__).resolve().parents[2]
+    for candidate in (repo / "spec" / "error-codes.tsv", repo.parent / "shared" / "spec" / "error-codes.tsv"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def test_error_table_matches_the_spec():
+    table = _spec_table()
+    if table is None:
+        pytest.skip("spec/error-codes.tsv is not beside the repository")
+    rows = [line.split("\t") for line in table.read_text().splitlines()[1:] if line.strip()]
+    expected = {int(c): (d, int(h) if h.strip() else 400) for c, d, h in rows}
+    assert {c: v for c, v in codes.ERRORS.items() if c != 282} == expected

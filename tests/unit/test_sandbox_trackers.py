@@ -1,0 +1,249 @@
+"""Sandbox tracker/read, tracker/list, panel/tracker/read, panel/tracker/list; checks every action gets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trackerctl.sandbox.app import Sandbox
+from trackerctl.sandbox.seed import SEED
+
+DEMO_VISIBLE = [123456, 200007, 200008, 200009, 265489, 777002, 777003, 999119, 999199, 134537, 1245678]
+DEALER_1_COUNT = 16  # 13 of demo@ (deleted and corrupted included) + 3 of other@
+
+
+@pytest.fixture
+def sb(tmp_path):
+    return Sandbox(tmp_path / "sandbox.sqlite", implicit_auth=True)
+
+
+def code(body: dict) -> int:
+    assert body["success"] is False, body
+    return body["status"]["code"]
+
+
+def errors(body: dict) -> dict[str, str]:
+    assert code(body) == 7
+    return {e["parameter"]: e["error"] for e in body["errors"]}
+
+
+# ---- tracker/read, tracker/list --------------------------------------------------------------------
+
+
+def test_tracker_read_shape(sb):
+    status, body = sb.call("tracker/read", {"tracker_id": SEED["tracker"]})
+    assert status == 200
+    assert body == {
+        "success": True,
+        "value": {
+            "id": 123456, "label": "Truck 01 north", "clone": False, "group_id": 167, "avatar_file_name": "truck_01.png",
+            "source": {
+                "id": 10021901, "device_id": "123456789009876", "model": "atrack_ak11", "blocked": False, "tariff_id": 1294,
+                "status_listing_id": None, "creation_date": "2024-02-01", "tariff_end_date": "2030-01-01", "phone": "79161234533",
+            },
+        },
+    }
+    value = body["value"]
+    assert list(value) == ["id", "label", "clone", "group_id", "avatar_file_name", "source"]  # the document's order
+    plain = sb.call("tracker/read", {"tracker_id": SEED["tracker_fresh"]})[1]["value"]
+    assert "avatar_file_name" not in plain and "tag_bindings" not in plain
+
+
+def test_tracker_read_states(sb):
+    blocked = sb.call("tracker/read", {"tracker_id": SEED["tracker_blocked"]})[1]["value"]
+    assert blocked["source"]["blocked"] is True
+    assert sb.call("tracker/read", {"tracker_id": SEED["tracker_no_gsm"]})[1]["value"]["source"]["phone"] is None
+    assert sb.call("tracker/read", {"tracker_id": SEED["clone_with_rules"]})[1]["value"]["clone"] is True
+
+
+@pytest.mark.parametrize("tracker_id", [SEED["tracker_other"], SEED["tracker_deleted"], SEED["tracker_corrupted"],
+                                        SEED["tracker_foreign"], 987654321])
+def test_tracker_read_201_unless_the_users_live_tracker(sb, tracker_id):
+    status, body = sb.call("tracker/read", {"tracker_id": tracker_id})
+    assert (status, code(body)) == (400, 201)
+    assert body["status"]["description"] == "Not found in database"
+
+
+@pytest.mark.parametrize("params, message", [
+    ({}, "required parameter is missing"),
+    ({"tracker_id": 0}, "must be at least 1"),
+    ({"tracker_id": "abc"}, "must be an integer"),
+    ({"tracker_id": True}, "must be an integer"),
+])
+def test_tracker_read_invalid_parameter_is_7_with_errors(sb, params, message):
+    status, body = sb.call("tracker/read", params)
+    assert status == 400
+    assert body == {"success": False, "status": {"code": 7, "description": "Invalid parameters"},
+                    "errors": [{"parameter": "tracker_id", "error": message}]}
+
+
+def test_tracker_id_as_text_is_accepted(sb):
+    assert sb.call("tracker/read", {"tracker_id": "123456"})[0] == 200
+
+
+def test_tracker_list_hides_deleted_and_corrupted(sb):
+    status, body = sb.call("tracker/list")
+    assert status == 200 and list(body) == ["success", "list"]
+    assert sorted(t["id"] for t in body["list"]) == sorted(DEMO_VISIBLE)
+    first = body["list"][0]
+    assert list(first) == ["id", "label", "clone", "group_id", "avatar_file_name", "source", "tag_bindings"]
+    assert first["tag_bindings"] == [{"tag_id": SEED["tag"], "ordinal": 4}]
+    assert all(isinstance(t["source"]["device_id"], str) and "tag_bindings" in t for t in body["list"])
+
+
+@pytest.mark.parametrize("labels, ids", [
+    (["north"], [123456, 999119]),
+    (["NORTH", "van a"], [123456, 777002, 999119]),
+    (["aa1-nothing"], []),
+])
+def test_tracker_list_labels_filter(sb, labels, ids):
+    assert [t["id"] for t in sb.call("tracker/list", {"labels": labels})[1]["list"]] == ids
+
+
+@pytest.mark.parametrize("labels, message", [
+    ([], "must have between 1 and 1024 items"),
+    (["a", "a"], "must not contain duplicate items"),
+    (["x" * 61], "item 0: length must be between 1 and 60"),
+    ([""], "item 0: length must be between 1 and 60"),
+    (["ok", None], "must not contain null items"),
+    ({"a": 1}, "must be an array of strings"),
+])
+def test_tracker_list_labels_constraints(sb, labels, message):
+    assert errors(sb.call("tracker/list", {"labels": labels})[1]) == {"labels": message}
+
+
+def test_sub_user_sees_the_masters_trackers(sb):
+    h = sb.call("user/auth", {"login": "noregister@example.com", "password": "demo"})[1]["hash"]
+    assert sorted(t["id"] for t in sb.call("tracker/list", credential=h)[1]["list"]) == sorted(DEMO_VISIBLE)
+
+
+def test_other_user_sees_its_clone(sb):
+    h = sb.call("user/auth", {"login": "other@example.com", "password": "demo"})[1]["hash"]
+    listed = {t["id"]: t for t in sb.call("tracker/list", credential=h)[1]["list"]}
+    assert sorted(listed) == [458412, 777001, 777004]
+    assert listed[458412]["clone"] is True
+    assert listed[458412]["source"]["id"] == sb.call("tracker/read", {"tracker_id": 134537})[1]["value"]["source"]["id"]
+
+
+# ---- panel/tracker/read ----------------------------------------------------------------------------
+
+
+def test_panel_tracker_read_shape(sb):
+    status, body = sb.call("panel/tracker/read", {"tracker_id": SEED["tracker_idle"]})
+    assert status == 200
+    value = body["value"]
+    assert list(value) == ["id", "clone", "comment", "creation_date", "group_id", "dealer_id", "deleted", "label", "user_id", "source"]
+    assert list(value["source"]) == ["id", "device_id", "model", "blocked", "tariff_id", "creation_date", "tariff_end_date",
+                                     "connection_status", "phone"]
+    assert value["comment"] == "Need to change SIM till next month" and value["dealer_id"] == 1
+    assert value["source"]["connection_status"] == "idle"
+    with_avatar = sb.call("panel/tracker/read", {"tracker_id": SEED["tracker"]})[1]["value"]
+    assert list(with_avatar)[:2] == ["id", "avatar_file_name"]
+
+
+def test_panel_tracker_read_deleted_252_corrupted_201_foreign(sb):
+    assert sb.call("panel/tracker/read", {"tracker_id": SEED["tracker_deleted"]})[1]["value"]["deleted"] is True
+    status, body = sb.call("panel/tracker/read", {"tracker_id": SEED["tracker_corrupted"]})
+    assert (status, code(body)) == (400, 252)
+    assert code(sb.call("panel/tracker/read", {"tracker_id": SEED["tracker_foreign"]})[1]) == 201
+    assert code(sb.call("panel/tracker/read", {"tracker_id": 987654321})[1]) == 201
+
+
+# ---- panel/tracker/list ----------------------------------------------------------------------------
+
+
+def panel_list(sb: Sandbox, **params) -> dict:
+    status, body = sb.call("panel/tracker/list", params)
+    assert status == 200, body
+    return body
+
+
+def test_panel_list_everything_of_the_dealer(sb):
+    body = panel_list(sb)
+    assert list(body) == ["success", "list", "count"]
+    assert body["count"] == len(body["list"]) == DEALER_1_COUNT
+    assert SEED["tracker_foreign"] not in {t["id"] for t in body["list"]}
+    by_id = {t["id"]: t for t in body["list"]}
+    assert by_id[SEED["tracker_corrupted"]]["source"]["corrupted"] is True
+    assert by_id[SEED["tracker_corrupted"]]["deleted"] is True
+    assert "corrupted" not in by_id[SEED["tracker"]]["source"]
+    assert [t["id"] for t in body["list"]] == sorted(by_id)  # default: by id, ascending
+
+
+def test_panel_list_paging_keeps_the_total_count(sb):
+    first = panel_list(sb, limit=5)
+    second = panel_list(sb, limit=5, offset=5)
+    rest = panel_list(sb, offset=10)
+    assert first["count"] == second["count"] == rest["count"] == DEALER_1_COUNT
+    ids = [t["id"] for t in first["list"] + second["list"] + rest["list"]]
+    assert ids == [t["id"] for t in panel_list(sb)["list"]]
+    assert panel_list(sb, offset=100)["list"] == []
+
+
+def test_panel_list_order_by(sb):
+    labels = [t["label"] for t in panel_list(sb, order_by="label", ascending=False)["list"]]
+    assert labels == sorted(labels, key=str.lower, reverse=True)
+    phones = [t["source"]["phone"] for t in panel_list(sb, order_by="phone")["list"]]
+    assert phones[0] is None and phones[-1] == max(p for p in phones if p)
+    statuses = [t["source"]["connection_status"] for t in panel_list(sb, order_by="status")["list"]]
+    assert statuses == sorted(statuses)
+
+
+def test_panel_list_filters(sb):
+    ids = lambda body: sorted(t["id"] for t in body["list"])  # noqa: E731
+    assert ids(panel_list(sb, user_id=SEED["user_other"])) == [458412, 777001, 777004]
+    assert ids(panel_list(sb, tariff_id=SEED["tariff_everyday"])) == [265489, 1245678]
+    assert ids(panel_list(sb, filter="NORTH")) == [123456, 999119]  # label, any case
+    assert ids(panel_list(sb, filter="2012345")) == [265489]  # device_id
+    assert ids(panel_list(sb, filter="jointech")) == [200008]  # model
+    assert ids(panel_list(sb, filter="79995693344")) == [1245678]  # phone
+    assert ids(panel_list(sb, filter="545139")) == [265489]  # source id
+    assert ids(panel_list(sb, filter="354468")) == [458412, 777001, 777004]  # user id
+    assert ids(panel_list(sb, filter="100%")) == []  # LIKE wildcards are literal
+    clones = panel_list(sb, clones_filter="only_include_clones")
+    assert ids(clones) == [458412, 777002, 777003] and clones["count"] == 3
+    assert panel_list(sb, clones_filter="exclude_clones")["count"] == DEALER_1_COUNT - 3
+    assert panel_list(sb, clones_filter="not_set")["count"] == DEALER_1_COUNT
+    combined = panel_list(sb, user_id=SEED["user_demo"], clones_filter="exclude_clones", filter="truck", limit=2)
+    assert combined["count"] == 5 and len(combined["list"]) == 2
+
+
+@pytest.mark.parametrize("params", [
+    {"user_id": 999999}, {"user_id": SEED["user_foreign"]}, {"tariff_id": 999999}, {"tariff_id": SEED["tariff_foreign"]},
+])
+def test_panel_list_unknown_user_or_tariff_is_201(sb, params):
+    assert code(sb.call("panel/tracker/list", params)[1]) == 201
+
+
+@pytest.mark.parametrize("params, parameter", [
+    ({"order_by": "colour"}, "order_by"), ({"clones_filter": "all"}, "clones_filter"),
+    ({"limit": -1}, "limit"), ({"offset": -1}, "offset"), ({"filter": 42.5}, "filter"), ({"ascending": "maybe"}, "ascending"),
+])
+def test_panel_list_bad_parameters_are_7(sb, params, parameter):
+    assert list(errors(sb.call("panel/tracker/list", params)[1])) == [parameter]
+
+
+def test_several_bad_parameters_are_all_listed(sb):
+    assert set(errors(sb.call("panel/tracker/list", {"limit": -1, "offset": -1, "order_by": "x"})[1])) == {"limit", "offset", "order_by"}
+
+
+def test_missing_panel_permission_is_13(sb):
+    h = sb.call("panel/account/auth", {"login": "1000", "password": "demo"})[1]["hash"]
+    assert sb.call("panel/tracker/list", {"limit": 1}, credential=h)[0] == 200
+    with sb.transaction() as conn:
+        conn.execute("UPDATE panel_accounts SET permissions = ? WHERE login = '1000'",
+                     (json.dumps({"trackers": ["update"], "tracker_bundles": ["read"]}),))
+    status, body = sb.call("panel/tracker/list", {"limit": 1}, credential=h)
+    assert (status, code(body)) == (403, 13)
+    assert body["status"]["description"] == "Operation not permitted"
+    assert code(sb.call("panel/tracker/read", {"tracker_id": SEED["tracker"]})[1]) == 13  # implicit account 1000 too
+    limited = sb.call("panel/account/auth", {"login": "1001", "password": "demo"})[1]["hash"]
+    assert sb.call("panel/tracker/list", {"limit": 1}, credential=limited)[0] == 200
+
+
+def test_foreign_dealer_sees_only_its_trackers(sb):
+    h = sb.call("panel/account/auth", {"login": "2000", "password": "demo"})[1]["hash"]
+    body = sb.call("panel/tracker/list", credential=h)[1]
+    assert [t["id"] for t in body["list"]] == [SEED["tracker_foreign"]] and body["count"] == 1
+    assert code(sb.call("panel/tracker/read", {"tracker_id": SEED["tracker"]}, credential=h)[1]) == 201

@@ -1,0 +1,30 @@
+"""The sandbox: a working emulator of the platform's user (`tracker/*`) and panel (`panel/tracker/*`)
+APIs over a SQLite file, so that commands can be tried and every test can run without an account.
+Every documented error comes from the state that causes it, not from canned answers.
+
+    app.py            Sandbox (the request path), Faults, Reply, default_db_path, reset
+    server.py         `sandbox serve`: ThreadingHTTPServer, keep-alive, TCP_NODELAY, one write per answer
+    transport.py      `--api-url sandbox`: an httpx transport calling Sandbox.handle in-process
+    dispatch.py       @action, the action table, and the checks every action gets (auth, rights, params)
+    params.py         generic validation against the CLI registry's Param lists (code 7)
+    sessions.py       credentials: header/body/query, session and API key lifetimes, panel sessions
+    wire.py           request parameters in (JSON, form, query), the JSON envelope out
+    codes.py          the error table (spec/error-codes.tsv) and ApiFailure
+    store.py          SQLite connections, the per-request transaction, the clock
+    schema.py         the tables; seed.py the deterministic seed data (SEED names its ids)
+    records.py        tracker lookups as each API sees them; objects.py the API objects
+    user.py           user/auth, user/auth/code/*, user/logout, user/get_info, api/key/*
+    panel_account.py  panel/account/*
+    tracker.py        tracker/*          panel_tracker.py  panel/tracker/*
+
+A new action is a decorated function in the module of its API resource (a new module is added to
+`dispatch.ACTION_MODULES`):
+
+    @action("panel/tracker/source/update", api="panel", permission=("trackers", "update"))
+    def source_update(ctx: Ctx, p: dict) -> dict:
+        row = records.dealer_tracker(ctx, p["tracker_id"])          # 201
+        ...
+        return {}
+
+Nothing is imported here: `import trackerctl.sandbox` costs nothing.
+"""

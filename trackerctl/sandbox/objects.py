@@ -1,0 +1,62 @@
+"""API objects built from rows of `records.TRACKER_SELECT`, keys in the documents' order.
+
+User API: the "Tracker object structure" of user-api-tracker.md (`avatar_file_name` only when
+present; `tag_bindings` only in tracker/list). Panel API: the "Tracker object" of
+panel-api-tracker.md (`corrupted` in the source only when true).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+
+def user_tracker(row: sqlite3.Row, tag_bindings: list[dict[str, int]] | None = None) -> dict[str, Any]:
+    obj: dict[str, Any] = {"id": row["id"], "label": row["label"], "clone": bool(row["clone"]), "group_id": row["group_id"]}
+    if row["avatar_file_name"] is not None:
+        obj["avatar_file_name"] = row["avatar_file_name"]
+    obj["source"] = {
+        "id": row["source_id"],
+        "device_id": row["device_id"],
+        "model": row["model"],
+        "blocked": bool(row["blocked"]),
+        "tariff_id": row["tariff_id"],
+        "status_listing_id": row["status_listing_id"],
+        "creation_date": row["source_creation_date"],
+        "tariff_end_date": row["tariff_end_date"],
+        "phone": row["phone"],
+    }
+    if tag_bindings is not None:
+        obj["tag_bindings"] = tag_bindings
+    return obj
+
+
+def panel_tracker(row: sqlite3.Row) -> dict[str, Any]:
+    obj: dict[str, Any] = {"id": row["id"]}
+    if row["avatar_file_name"] is not None:
+        obj["avatar_file_name"] = row["avatar_file_name"]
+    obj.update(
+        clone=bool(row["clone"]),
+        comment=row["comment"],
+        creation_date=row["creation_date"],
+        group_id=row["group_id"],
+        dealer_id=row["dealer_id"],
+        deleted=bool(row["deleted"]),
+        label=row["label"],
+        user_id=row["user_id"],
+    )
+    source: dict[str, Any] = {
+        "id": row["source_id"],
+        "device_id": row["device_id"],
+        "model": row["model"],
+        "blocked": bool(row["blocked"]),
+        "tariff_id": row["tariff_id"],
+        "creation_date": row["source_creation_date"],
+        "tariff_end_date": row["tariff_end_date"],
+        "connection_status": row["connection_status"],
+        "phone": row["phone"],
+    }
+    if row["corrupted"]:
+        source["corrupted"] = True
+    obj["source"] = source
+    return obj

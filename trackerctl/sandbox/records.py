@@ -1,0 +1,51 @@
+"""Lookups of trackers as the two APIs see them, shared by the action modules.
+
+A user sees the trackers of its account (a sub-user those of its master) that are neither deleted
+nor corrupted; anything else is "not found" (201). The panel sees every tracker whose owner belongs
+to its dealer, deleted and corrupted ones included; each panel action decides what a corrupted
+source means for it (most answer 252).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from trackerctl.sandbox.codes import ApiFailure
+
+if TYPE_CHECKING:
+    from trackerctl.sandbox.dispatch import Ctx
+
+# One row per tracker with its source and its owner's dealer; objects.py renders it.
+TRACKER_SELECT = """
+SELECT t.id, t.label, t.user_id, t.group_id, t.source_id, t.clone, t.deleted, t.comment, t.creation_date,
+       t.avatar_file_name, s.device_id, s.phone, s.model, s.blocked, s.tariff_id, s.status_listing_id,
+       s.creation_date AS source_creation_date, s.tariff_end_date, s.connection_status, s.corrupted, u.dealer_id
+FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.user_id
+"""
+
+USER_VISIBLE = "t.deleted = 0 AND s.corrupted = 0"
+
+
+def user_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
+    """The user's tracker `tracker_id`: 201 unless it is theirs, not deleted and not corrupted."""
+    row = ctx.conn.execute(
+        TRACKER_SELECT + f" WHERE t.id = ? AND t.user_id = ? AND {USER_VISIBLE}", (tracker_id, ctx.owner_id)
+    ).fetchone()
+    if row is None:
+        raise ApiFailure(201)
+    return row
+
+
+def dealer_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
+    """The dealer's tracker `tracker_id`, whatever its state: 201 unless its owner is the dealer's."""
+    row = ctx.conn.execute(TRACKER_SELECT + " WHERE t.id = ? AND u.dealer_id = ?", (tracker_id, ctx.dealer_id)).fetchone()
+    if row is None:
+        raise ApiFailure(201)
+    return row
+
+
+def corrupted_device_id(source_id: int, device_id: str) -> str:
+    """What corruption makes of a source's device_id: unique, and freeing the original for a new
+    registration (the phone is set to null)."""
+    return f"corrupted.{source_id}.{device_id}"
