@@ -1,0 +1,238 @@
+"""Issue 2 end to end: the installed trackerctl against `sandbox serve` over real HTTP."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import TRACKERCTL, cli
+from trackerctl.sandbox.app import Sandbox
+
+pytestmark = pytest.mark.e2e
+DEMO = ("demo@example.com", "demo")
+PANEL = ("1000", "demo")
+
+
+def login(env, url, *, panel=False, remember=False, who=None):
+    user, password = who or (PANEL if panel else DEMO)
+    args = ["--api-url", url, "auth", "login", "--login", user, "--password-stdin"]
+    args += ["--panel"] if panel else []
+    args += ["--remember"] if remember else []
+    return cli(env, *args, input=password + "\n")
+
+
+def creds_file(env) -> Path:
+    return Path(env["XDG_CONFIG_HOME"]) / "trackerctl" / "credentials.json"
+
+
+def test_login_list_read_logout(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url}
+    done = login(env, server.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert "no usable keyring" in done.stderr and str(creds_file(env)) in done.stderr
+    assert stat.S_IMODE(creds_file(env).stat().st_mode) == 0o600
+    assert "hash" not in (Path(env["XDG_CONFIG_HOME"]) / "trackerctl" / "config.toml").read_text()
+
+    listed = cli(env, "tracker", "list", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    trackers = json.loads(listed.stdout)["list"]
+    assert trackers and all(isinstance(t["source"]["device_id"], str) for t in trackers)
+    first = trackers[0]["id"]
+
+    read = cli(env, "tracker", "read", str(first), "-o", "json")
+    assert read.returncode == 0 and json.loads(read.stdout)["value"]["id"] == first
+    lines = cli(env, "tracker", "list", "-o", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [t["id"] for t in trackers]
+    csv = cli(env, "tracker", "list", "-o", "csv", "--columns", "id,source.device_id").stdout.splitlines()
+    assert csv[0] == "id,source.device_id" and len(csv) == len(trackers) + 1
+    table = cli(env, "tracker", "list", "-o", "table").stdout
+    assert trackers[0]["label"] in table and "│" not in table, "no box characters off a terminal"
+
+    status = cli(env, "auth", "status", "-o", "json")
+    assert status.returncode == 0, status.stderr
+    (row,) = json.loads(status.stdout)["list"]
+    assert row["user"]["valid"] is True and row["user"]["stored"] == "file"
+
+    out = cli(env, "auth", "logout")
+    assert out.returncode == 0 and "logged out" in out.stderr
+    after = cli(env, "tracker", "list")
+    assert after.returncode == 3 and after.stdout == "" and "auth login" in after.stderr
+
+
+def test_panel_login_and_commands(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url}
+    assert login(env, server.url, panel=True).returncode == 0
+    listed = cli(env, "panel", "tracker", "list", "--limit", "2", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    body = json.loads(listed.stdout)
+    assert len(body["list"]) == 2 and body["count"] >= 2
+    one = cli(env, "panel", "tracker", "read", str(body["list"][0]["id"]), "-o", "jsonl")
+    assert json.loads(one.stdout)["id"] == body["list"][0]["id"]
+    # the user API credential does not cross over: no user login yet
+    assert cli(env, "tracker", "list").returncode == 3
+
+
+def test_exit_codes(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_OUTPUT": "table"}
+    login(env, server.url)
+    assert cli(env, "tracker", "list").returncode == 0
+    missing = cli(env, "tracker", "read", "987654321")
+    assert missing.returncode == 4 and "error 201" in missing.stderr and missing.stdout == ""
+    as_json = cli(env, "tracker", "read", "987654321", "-o", "json")
+    assert as_json.stdout == "" and json.loads(as_json.stderr.strip())["status"]["code"] == 201
+    unknown = cli(env, "api", "tracker/no_such_action", "-o", "table")
+    assert unknown.returncode == 1 and "error 111" in unknown.stderr
+    assert cli(env, "tracker", "read", "x").returncode == 2
+    wrong = cli({**env, "TRACKERCTL_HASH": "f" * 32}, "tracker", "list")
+    assert wrong.returncode == 3 and "error 4" in wrong.stderr
+    malformed = cli({**env, "TRACKERCTL_HASH": "not-a-hash"}, "tracker", "list")
+    assert malformed.returncode == 3 and "error 3" in malformed.stderr
+    bad_login = login(env, server.url, who=("demo@example.com", "wrong"))
+    assert bad_login.returncode == 3 and "error 102" in bad_login.stderr
+    inactive = login(env, server.url, who=("inactive@example.com", "demo"))
+    assert inactive.returncode == 3 and "error 103" in inactive.stderr
+
+
+def test_interrupt_is_130_without_traceback(home, serve):
+    slow = serve("--latency", "20000")
+    env = {**home, "TRACKERCTL_API_URL": slow.url, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef"}
+    proc = subprocess.Popen([*TRACKERCTL, "tracker", "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and out == "" and "Traceback" not in err and "interrupted" in err
+
+
+def test_two_factor_login_non_interactive_is_refused_with_advice(home, server):
+    done = login(home, server.url, who=("2fa@example.com", "demo"))
+    assert done.returncode == 3 and "two-factor" in done.stderr
+
+
+def test_session_renewal_from_the_environment(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_OUTPUT": "table"}
+    assert login(env, server.url, panel=True, remember=True).returncode == 0
+    Sandbox(server.db).advance_clock(25 * 3600)  # the panel session ends after 24 h
+    renewed = cli(env, "panel", "tracker", "list", "--limit", "1", "-o", "json")
+    assert renewed.returncode == 0, renewed.stderr
+    assert "renewed" in renewed.stderr
+    # user API: 30 days idle; no stored password, so it takes the environment
+    assert login(env, server.url).returncode == 0
+    Sandbox(server.db).advance_clock(31 * 24 * 3600)
+    ended = cli(env, "tracker", "list")
+    assert ended.returncode == 3 and "session ended" in ended.stderr.lower()
+    again = cli({**env, "TRACKERCTL_LOGIN": DEMO[0], "TRACKERCTL_PASSWORD": DEMO[1]}, "tracker", "list", "-o", "json")
+    assert again.returncode == 0, again.stderr
+
+
+def test_cron_style_login_from_environment_only(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_PANEL_LOGIN": PANEL[0], "TRACKERCTL_PANEL_PASSWORD": PANEL[1]}
+    first = cli(env, "-q", "panel", "tracker", "list", "--limit", "1", "-o", "json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["list"]
+
+
+def test_no_keyring_file_fallback_mode_0600(home, server):
+    env = {**home, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    assert login(env, server.url).returncode == 0
+    path = creds_file(env)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0
+
+
+def test_hanging_keyring_still_finishes_promptly(home, server):
+    env = {**home, "PYTHON_KEYRING_BACKEND": "tests.helpers.fake_keyring.HangingKeyring"}
+    start = time.monotonic()
+    done = login(env, server.url)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - start < 15, "a hanging keyring must not hold the command"
+    assert creds_file(env).exists()
+    start = time.monotonic()
+    assert cli({**env, "TRACKERCTL_API_URL": server.url}, "tracker", "list", "-o", "json").returncode == 0
+    assert time.monotonic() - start < 15
+
+
+def test_dry_run_sends_nothing(home):
+    with socket.socket() as s:  # a port nobody listens on: any request would fail
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**home, "TRACKERCTL_HASH": "a" * 32, "TRACKERCTL_API_URL": f"http://127.0.0.1:{port}/v2"}
+    out = cli(env, "tracker", "delete", "5", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    (req,) = [json.loads(line) for line in out.stdout.splitlines()]
+    assert req["body"] == {"tracker_id": 5} and req["headers"]["Authorization"].startswith("NVX aaaa…")
+
+
+def test_the_hash_appears_only_in_auth_token(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url}
+    runs = [login(env, server.url), login(env, server.url, panel=True, remember=True)]
+    user_hash = cli(env, "auth", "token").stdout.strip()
+    panel_hash = cli(env, "auth", "token", "--panel").stdout.strip()
+    assert len(user_hash) >= 32 and len(panel_hash) >= 32
+    for argv in (["tracker", "list"], ["-v", "tracker", "list"], ["-v", "tracker", "read", "987654321"],
+                 ["-v", "panel", "tracker", "list", "--limit", "1"], ["auth", "status"], ["-v", "auth", "status", "-o", "json"],
+                 ["tracker", "list", "--dry-run"], ["-v", "auth", "login", "--login", DEMO[0], "--password-stdin"]):
+        runs.append(cli(env, *argv, input="demo\n"))
+    for r in runs:
+        for secret in (user_hash, panel_hash, "0123456789abcdef0123456789abcdef"):
+            assert secret not in r.stdout and secret not in r.stderr, (r.args, secret)
+        assert "demo\n" not in r.stderr
+
+
+class _Misbehaving(http.server.BaseHTTPRequestHandler):
+    """What the sandbox cannot produce: answers that are not the API's JSON."""
+
+    answers = {
+        "/v2/tracker/list": (502, "text/html", b"<html><h1>502 Bad Gateway</h1></html>"),
+        "/v2/tracker/read": (200, "application/json", b'{"success": true, "value": {"id": 1'),
+        "/v2/tracker/get_state": (200, "text/plain", b""),
+    }
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, ctype, body = self.answers.get(self.path, (404, "text/html", b"<html>no</html>"))
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.fixture
+def misbehaving():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v2"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
+def test_stdout_stays_empty_when_the_server_misbehaves(home, serve, misbehaving, fmt):
+    failing = serve("--fail-rate", "1")
+    env = {**home, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef", "TRACKERCTL_MAX_ATTEMPTS": "2"}
+    cases = [
+        ([f"--api-url={failing.url}", "tracker", "list"], "error 8"),
+        ([f"--api-url={misbehaving}", "tracker", "list"], "HTTP 502"),
+        ([f"--api-url={misbehaving}", "tracker", "read", "1"], "not the API's JSON"),
+        ([f"--api-url={misbehaving}", "tracker", "get-state", "1"], "empty body"),
+    ]
+    for argv, message in cases:
+        r = cli(env, *argv, "-o", fmt)
+        assert r.returncode == 5, (argv, r.stderr)
+        assert r.stdout == "", argv
+        assert message in r.stderr and "Traceback" not in r.stderr, (argv, r.stderr)
