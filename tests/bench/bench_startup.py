@@ -54,7 +54,7 @@ def main() -> None:
                                env=env, input="demo\n", capture_output=True, text=True)
         cases = CASES + [("tracker list -o json (sandbox serve)", ["--api-url", url, "tracker", "list", "-o", "json"], None)]
         try:
-            base = [sys.executable.replace(sys.executable, str(bin_ / "python")), "-c", "pass"]
+            base = [str(bin_ / "python"), "-c", "pass"]
             times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
             passes: list[float] = []
             for _ in range(args.n):

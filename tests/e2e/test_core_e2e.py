@@ -236,3 +236,40 @@ def test_stdout_stays_empty_when_the_server_misbehaves(home, serve, misbehaving,
         assert r.returncode == 5, (argv, r.stderr)
         assert r.stdout == "", argv
         assert message in r.stderr and "Traceback" not in r.stderr, (argv, r.stderr)
+
+
+def test_api_key_login(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url}
+    key = "0123456789abcdef0123456789abcdef"
+    bad = cli(env, "auth", "login", "--api-key", "--password-stdin", input="f" * 32 + "\n", )
+    assert bad.returncode == 3 and not creds_file(env).exists()
+    done = cli(env, "auth", "login", "--api-key", "--password-stdin", input=key + "\n")
+    assert done.returncode == 0, done.stderr
+    assert cli(env, "tracker", "list", "-o", "json").returncode == 0
+    assert cli(env, "auth", "token").stdout.strip() == key
+    assert cli(env, "auth", "logout").returncode == 0
+    assert cli(env, "tracker", "list").returncode == 3
+
+
+def test_two_factor_code_prompt_on_a_terminal(home, server):
+    """A pseudo-terminal: the password comes from stdin, the code is asked for and typed."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**home, "TRACKERCTL_API_URL": server.url}
+    proc = subprocess.Popen([*TRACKERCTL, "auth", "login", "--login", "2fa@example.com", "--password-stdin"],
+                            env=env, stdin=slave, stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    os.write(master, b"demo\n")
+    seen = b""
+    deadline = time.monotonic() + 20
+    while b"code" not in seen and time.monotonic() < deadline:
+        try:
+            seen += os.read(master, 1024)
+        except OSError:
+            break
+    assert b"Two-factor code" in seen, seen
+    os.write(master, b"123456\n")
+    assert proc.wait(20) == 0
+    os.close(master)
+    assert cli(env, "tracker", "list", "-o", "json").returncode == 0
