@@ -77,6 +77,9 @@ def test_command_tree_mirrors_api_paths(env):
     (("tracker", "read", "5", "--api-url", "ftp://x"), "ftp://x"),
     (("tracker", "read", "5", "--profile", "bad name"), "bad name"),
     (("tracker", "no-such"), "no-such"),
+    (("tracker", "read", "5", "--ca-bundle", "/nonexistent/ca.pem"), "/nonexistent/ca.pem"),
+    (("tracker", "read", "5", "--timeout", "-1"), "timeout"),
+    (("tracker", "read", "5", "--columns", ","), "--columns"),
 ])
 def test_bad_input_is_exit_2_one_line_and_nothing_sent(env, argv, fragment):
     result = run(env, *argv, "--dry-run")

@@ -66,6 +66,12 @@ class AppContext:
         for name, value in given.items():
             if name in names and value not in (None, False):
                 setattr(self.options, name, value)
+        for derived in _DERIVED:  # settings computed from the options before this level: recompute
+            self.__dict__.pop(derived, None)
+
+    def validate(self) -> None:
+        """Refuse malformed settings before the command does anything (exit 2, nothing sent)."""
+        _ = self.output_format, self.columns, self.timeout, self.max_attempts
 
     # -- streams and environment --------------------------------------------------------------
     @property
@@ -245,6 +251,10 @@ class AppContext:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+# Cached settings that depend on the global options (see AppContext.apply).
+_DERIVED = ("profile_name", "profile", "api_url", "output_format", "timeout", "columns", "output", "session")
 
 
 def _isatty(stream: Any) -> bool:

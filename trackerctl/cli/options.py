@@ -64,6 +64,8 @@ def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(ctx: typer.Context, **kwargs: Any) -> Any:
         app = app_context(ctx)
         app.apply({k: kwargs.pop(k) for k in list(kwargs) if k in GLOBAL_NAMES and k not in own_names})
+        if ctx.invoked_subcommand is None:  # the leaf: every level's options are in
+            app.validate()
         return func(app, **kwargs)
 
     ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
