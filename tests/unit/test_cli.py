@@ -149,3 +149,15 @@ def test_api_raw_call(env):
     assert req["headers"]["Authorization"].startswith("NVX bbbb")
     assert run(env, "api", "../etc", "--dry-run").exit_code == 2
     assert run(env, "api", "tracker/list", "-F", "x=nojson", "--dry-run").exit_code == 2
+
+
+def test_malformed_credentials_file_is_exit_2_nothing_sent_nothing_overwritten(env, tmp_path):
+    bare = {k: v for k, v in env.items() if "HASH" not in k}
+    creds = tmp_path / "cfg" / "credentials.json"
+    creds.parent.mkdir(parents=True)
+    creds.write_text("{not json")
+    creds.chmod(0o600)
+    result = run(bare, "--api-url", "sandbox", "auth", "login", "--login", "demo@example.com", "--password-stdin", input="demo\n")
+    assert result.exit_code == 2 and str(creds) in result.stderr
+    assert creds.read_text() == "{not json"
+    assert run(bare, "--api-url", "https://api.example.com/v2", "tracker", "list").exit_code == 2
