@@ -16,6 +16,7 @@ import typer
 from trackerctl.api.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
+from trackerctl.cli.runners import key_values
 
 PATH = re.compile(r"[a-z0-9_]+(/[a-z0-9_]+)*")
 RECORD_KEYS = ("list", "value", "states")
@@ -45,8 +46,8 @@ def api(
     if not PATH.fullmatch(clean):
         raise UsageError(f"invalid action path {path!r}: such as tracker/list or panel/tracker/read")
     body = _read_input(app_, input_) if input_ else {}
-    body.update(_fields(field, typed=False))
-    body.update(_fields(typed_field, typed=True))
+    body.update(key_values(field, "-f", typed=False))
+    body.update(key_values(typed_field, "-F", typed=True))
     if "hash" in body:
         raise UsageError("do not put the credential in the body: it is sent in the Authorization header")
     known = REGISTRY.by_path(clean)
@@ -56,22 +57,6 @@ def api(
         return
     records = known.result if known else next((k for k in RECORD_KEYS if k in answer), None)
     app_.output.result(answer, records=records, columns=known.columns if known else ())
-
-
-def _fields(items: list[str] | None, *, typed: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"invalid value for {'-F' if typed else '-f'}: {item!r} is not KEY=VALUE")
-        if typed:
-            try:
-                out[key] = json.loads(value)
-            except ValueError:
-                raise UsageError(f"invalid value for -F {key}: {value!r} is not JSON (use -f for text)") from None
-        else:
-            out[key] = value
-    return out
 
 
 def _read_input(a: AppContext, source: str) -> dict[str, Any]:

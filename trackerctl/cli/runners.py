@@ -104,19 +104,24 @@ def _json_object(app: AppContext, p: Param, raw: str) -> dict[str, Any]:
 
 def plugin_params(pairs: list[str] | None, json_pairs: list[str] | None) -> dict[str, Any]:
     """--param KEY=VALUE (sent as strings) and --param-json KEY=JSON (typed)."""
+    return {**key_values(pairs, "--param", typed=False), **key_values(json_pairs, "--param-json", typed=True)}
+
+
+def key_values(items: list[str] | None, option: str, *, typed: bool) -> dict[str, Any]:
+    """KEY=VALUE options as a dict; with `typed`, each VALUE is JSON (numbers, true, arrays)."""
     out: dict[str, Any] = {}
-    for option, items, typed in (("--param", pairs, False), ("--param-json", json_pairs, True)):
-        for item in items or []:
-            key, sep, value = item.partition("=")
-            if not sep or not key.strip():
-                raise UsageError(f"invalid value for {option}: {item!r} is not KEY=VALUE")
-            if typed:
-                try:
-                    out[key.strip()] = json.loads(value)
-                except ValueError as e:
-                    raise UsageError(f"invalid JSON for {option} {key}: {e}") from None
-            else:
-                out[key.strip()] = value
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"invalid value for {option}: {item!r} is not KEY=VALUE")
+        if not typed:
+            out[key] = value
+            continue
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            raise UsageError(f"invalid value for {option} {key}: {value!r} is not JSON (quote text, or use the string form)") from None
     return out
 
 
