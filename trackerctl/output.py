@@ -345,8 +345,12 @@ class Output:
         from rich.text import Text
 
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-        for header in headers:
-            table.add_column(Text(header))
+        tails = [h.rsplit(".", 1)[-1] for h in headers]
+        for header, tail in zip(headers, tails):
+            # On a terminal the last part of a dotted name is enough when it is unambiguous; cells
+            # fold rather than end in an ellipsis (a cut device id is useless).
+            shown = tail if tails.count(tail) == 1 else header
+            table.add_column(Text(shown, overflow="fold"), overflow="fold")
         for row in rows:
             table.add_row(*(Text(_one_line(value)) for value in row))
         self._console(self.stdout).print(table)
