@@ -16,6 +16,7 @@ Every documented error comes from the state that causes it, not from canned answ
     user.py           user/auth, user/auth/code/*, user/logout, user/get_info, api/key/*
     panel_account.py  panel/account/*
     tracker.py        tracker/*          panel_tracker.py  panel/tracker/*
+    panel_bundle.py   panel/tracker/bundle/*
 
 A new action is a decorated function in the module of its API resource (a new module is added to
 `dispatch.ACTION_MODULES`):

@@ -33,7 +33,7 @@ from trackerctl.sandbox.codes import ApiFailure
 from trackerctl.sandbox.params import validate
 from trackerctl.sandbox.store import fmt_date, fmt_datetime
 
-ACTION_MODULES = ("user", "panel_account", "tracker", "panel_tracker")
+ACTION_MODULES = ("user", "panel_account", "tracker", "panel_tracker", "panel_bundle")
 
 # The demo identities of implicit auth (in-process `--api-url sandbox`); seed.py creates them.
 IMPLICIT_USER_LOGIN = "demo@example.com"

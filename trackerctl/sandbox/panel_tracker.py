@@ -1,11 +1,70 @@
-"""Panel API `panel/tracker/*` actions (panel-api-tracker.md)."""
+"""Panel API `panel/tracker/*` actions (panel-api-tracker.md; bundles are in panel_bundle.py).
+
+Every action sees the trackers whose owner belongs to the panel account's dealer (201 otherwise);
+a corrupted source answers 252 wherever the document lists it. Choices where the documents are
+silent, loose or at odds with each other:
+
+- `batch_delete_clones` (at most 500 ids, else 7) answers success whatever happens to each id;
+  the failures are in `not_deleted_trackers` (left out when empty) with the errors "Entity not
+  found", "Not a clone", "Already deleted", and, as delete_clone refuses them, "Device already
+  corrupted" and "Delete entity associated with" (rules or vehicles bound). Deletion marks the
+  clone deleted (it stays in the database), so a repeat answers "Already deleted". Ids are taken in
+  order: a repeated id is "Already deleted" the second time.
+- `batch_clone` (panel-openapi.json only; at most 1000 ids, else 7) is all or nothing, checked in
+  this order: 246 when the user is unknown, of another dealer or a sub-user; then, each with the
+  offending tracker ids in `list`, 201 (not the dealer's), 219 (clones), 252 (corrupted), 246
+  (already the user's own), 247 (the user already has a clone; unless `ignore_existing`, which
+  skips them). The answer is `{"list": [{"tracker_id": <source tracker>, "id": <new clone>}, ...]}`
+  in request order, repeated ids once; skipped trackers are not in it. A clone takes its source
+  tracker's label.
+- `clone`, `move`: a user that is a sub-user cannot own trackers: 246, like an unknown one. Checks in
+  the order 201, 219, 252, 246, 247.
+- `move` gives the tracker a new id (panel-openapi.json), answered as `{"id": N}`: a new record for
+  the new owner (group 0, creation date today, rules and vehicles unbound, tags dropped, monthly
+  activity carried over), and the old id is gone (201) on both APIs.
+- `corrupt`: the document answers 253 with the clone ids in `list` for a tracker with clones; the
+  OpenAPI adds `corrupt_clones` (default true). Without the parameter, or with false, the sandbox
+  follows the document (253); with `corrupt_clones: true` the clones are marked deleted with it
+  (they share the corrupted source). Only clones not already deleted count. Corruption marks the
+  tracker deleted, rewrites the source's device_id (records.corrupted_device_id) and clears its
+  phone.
+- `delete_clone`: 203 carries `rules` when rules are bound, else `vehicles`; a clone already
+  deleted is answered with success and nothing changes. Order 201, 249, 252, 203.
+- `console/connect`: 201, 252, then 230 for a deleted or blocked tracker.
+- `register_retry` (also answered as `register_entry`): 201, 252, 219, 208 (blocked), 214 (no GSM
+  module, or a navixymobile*/mobile_unknown*/iosnavixytracker* model), 264 when the source had a
+  retry (from either API) less than 120 s ago by the sandbox clock.
+- `tariff/change` follows the document's conditions, repayment and change pseudo-code; codes in the
+  order 201 (not the dealer's: condition 1's "belongs to the dealer's user"), 252, 250 (deleted:
+  "is not removed"), 219, 237 (current tariff missing or another dealer's: condition 3 for t1), 239
+  (new tariff missing or another dealer's: condition 3 for t2), 238 (same tariff: condition 2;
+  not a tracker tariff: 4; doc_type not for the owner's legal type: 5), 221 (device limit below the
+  owner's count of not-deleted trackers: 6). A repayment credits the owner's balance and is a
+  `transactions` row of type `repay`; `charge` only steers the dates, as in the pseudo-code (the
+  billing run charges). `tariff_end_date = 0` is stored and shown as null.
+- `active/history/list` needs `trackers: read` as the document says (the OpenAPI says `report`);
+  7 when `to` is before `from`, 211 beyond 12 months (inclusive count). A month lists the
+  dealer's trackers in the `tracker_activity` table for it, plus the non-clone trackers whose
+  device's last fix falls in it; months without any are left out.
+- `raw_command/send` finds the tracker by `device_id` (a corrupted source by its corrupted id,
+  as panel/tracker/list shows it: 252); `type: hex` with a non-hex command is 7 with
+  `{"parameter": "command", "error": "Non-hex string"}`.
+"""
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import sqlite3
+from decimal import Decimal
 from typing import Any
 
 from trackerctl.sandbox import objects, records
-from trackerctl.sandbox.codes import ApiFailure
+from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
 
 # panel/tracker/list `order_by` values and the columns they sort on (ties broken by id).
@@ -69,3 +128,445 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         [*args, p.get("limit", -1), p.get("offset", 0)],
     ).fetchall()
     return {"list": [objects.panel_tracker(r) for r in rows], "count": count}
+
+
+# ---- shared checks -------------------------------------------------------------------------------
+
+BATCH_DELETE_LIMIT = 500
+BATCH_CLONE_LIMIT = 1000
+REGISTER_RETRY_INTERVAL = 120.0
+HISTORY_MONTHS = 12
+_IN_CHUNK = 900  # host parameters per IN (...) query
+_NO_REGISTER_MODELS = ("navixymobile", "mobile_unknown", "iosnavixytracker")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+
+
+def _not_corrupted(row: sqlite3.Row) -> sqlite3.Row:
+    if row["corrupted"]:
+        raise ApiFailure(252)
+    return row
+
+
+def _tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
+    """The dealer's tracker (201), its source not corrupted (252)."""
+    return _not_corrupted(records.dealer_tracker(ctx, tracker_id))
+
+
+def _target_user(ctx: Ctx, user_id: int) -> sqlite3.Row:
+    """A master user of the dealer, who can own trackers: 246 otherwise."""
+    user = ctx.conn.execute(
+        "SELECT * FROM users WHERE id = ? AND dealer_id = ? AND master_id IS NULL", (user_id, ctx.dealer_id)
+    ).fetchone()
+    if user is None:
+        raise ApiFailure(246)
+    return user
+
+
+def _dealer_trackers(ctx: Ctx, ids: list[int]) -> dict[int, sqlite3.Row]:
+    """The dealer's trackers among `ids`, by id."""
+    found: dict[int, sqlite3.Row] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        part = ids[start:start + _IN_CHUNK]
+        marks = ",".join("?" * len(part))
+        for row in ctx.conn.execute(records.TRACKER_SELECT + f" WHERE t.id IN ({marks}) AND u.dealer_id = ?", (*part, ctx.dealer_id)):
+            found[row["id"]] = row
+    return found
+
+
+def _clone_sources(ctx: Ctx, user_id: int) -> dict[int, int]:
+    """source_id -> id of the user's live (not deleted) clone of it."""
+    return {r[0]: r[1] for r in ctx.conn.execute(
+        "SELECT source_id, id FROM trackers WHERE user_id = ? AND clone = 1 AND deleted = 0", (user_id,)
+    )}
+
+
+def _next_tracker_id(ctx: Ctx) -> int:
+    return (ctx.conn.execute("SELECT MAX(id) FROM trackers").fetchone()[0] or 0) + 1
+
+
+def _unique(ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(ids))
+
+
+def _insert_clones(ctx: Ctx, user_id: int, sources: list[tuple[int, str]]) -> list[int]:
+    """New clones for `user_id` of (source_id, label) pairs; their ids in the same order."""
+    first = _next_tracker_id(ctx)
+    ids = list(range(first, first + len(sources)))
+    ctx.conn.executemany(
+        "INSERT INTO trackers (id, label, user_id, group_id, source_id, clone, deleted, comment, creation_date)"
+        " VALUES (?, ?, ?, 0, ?, 1, 0, '', ?)",
+        [(new, label, user_id, source, ctx.today()) for new, (source, label) in zip(ids, sources)],
+    )
+    return ids
+
+
+# ---- clones --------------------------------------------------------------------------------------
+
+
+@action("panel/tracker/clone", api="panel", permission=("trackers", "create"))
+def clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """A clone of a non-clone tracker for another user of the dealer: `{"id": new clone}`."""
+    row = records.dealer_tracker(ctx, p["tracker_id"])
+    if row["clone"]:
+        raise ApiFailure(219)
+    _not_corrupted(row)
+    user = _target_user(ctx, p["user_id"])
+    if user["id"] == row["user_id"]:
+        raise ApiFailure(246)
+    if row["source_id"] in _clone_sources(ctx, user["id"]):
+        raise ApiFailure(247)
+    return {"id": _insert_clones(ctx, user["id"], [(row["source_id"], p["label"])])[0]}
+
+
+@action("panel/tracker/batch_clone", api="panel", permission=("trackers", "create"))
+def batch_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """Clones of many trackers for one user, all or nothing (see the module's notes)."""
+    if len(p["tracker_ids"]) > BATCH_CLONE_LIMIT:
+        raise invalid(("tracker_ids", f"must have between 1 and {BATCH_CLONE_LIMIT} items"))
+    user = _target_user(ctx, p["user_id"])
+    ids = _unique(p["tracker_ids"])
+    rows = _dealer_trackers(ctx, ids)
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise ApiFailure(201, list=missing)
+    for code, refused in (
+        (219, lambda r: r["clone"]),
+        (252, lambda r: r["corrupted"]),
+        (246, lambda r: r["user_id"] == user["id"]),
+    ):
+        bad = [i for i in ids if refused(rows[i])]
+        if bad:
+            raise ApiFailure(code, list=bad)
+    existing = _clone_sources(ctx, user["id"])
+    have = [i for i in ids if rows[i]["source_id"] in existing]
+    if have and not p.get("ignore_existing", False):
+        raise ApiFailure(247, list=have)
+    todo = [i for i in ids if rows[i]["source_id"] not in existing]
+    # two requested trackers never share a source: only clones share one, and clones are refused
+    new_ids = _insert_clones(ctx, user["id"], [(rows[i]["source_id"], rows[i]["label"]) for i in todo])
+    return {"list": [{"tracker_id": src, "id": new} for src, new in zip(todo, new_ids)]}
+
+
+def _bound(ctx: Ctx, tracker_id: int) -> dict[str, list[int]]:
+    """The 203 extra for a tracker rules or vehicles use: {"rules": [...]} or {"vehicles": [...]}; {} if free."""
+    rules = [r[0] for r in ctx.conn.execute("SELECT rule_id FROM rule_trackers WHERE tracker_id = ? ORDER BY rule_id", (tracker_id,))]
+    if rules:
+        return {"rules": rules}
+    vehicles = [r[0] for r in ctx.conn.execute("SELECT id FROM vehicles WHERE tracker_id = ? ORDER BY id", (tracker_id,))]
+    return {"vehicles": vehicles} if vehicles else {}
+
+
+def _mark_deleted(ctx: Ctx, ids: list[int]) -> None:
+    ctx.conn.executemany("UPDATE trackers SET deleted = 1 WHERE id = ?", [(i,) for i in ids])
+    ctx.conn.executemany("DELETE FROM tracker_tags WHERE tracker_id = ?", [(i,) for i in ids])
+
+
+@action("panel/tracker/delete_clone", api="panel", permission=("trackers", "delete"))
+def delete_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    row = records.dealer_tracker(ctx, p["tracker_id"])
+    if not row["clone"]:
+        raise ApiFailure(249)
+    _not_corrupted(row)
+    if row["deleted"]:
+        return {}
+    bound = _bound(ctx, row["id"])
+    if bound:
+        raise ApiFailure(203, **bound)
+    _mark_deleted(ctx, [row["id"]])
+    return {}
+
+
+@action("panel/tracker/batch_delete_clones", api="panel", permission=("trackers", "delete"))
+def batch_delete_clones(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """Delete what can be deleted; success in any case, the rest in `not_deleted_trackers`."""
+    ids: list[int] = p["trackers"]
+    if len(ids) > BATCH_DELETE_LIMIT:
+        raise invalid(("trackers", f"must have between 1 and {BATCH_DELETE_LIMIT} items"))
+    rows = _dealer_trackers(ctx, _unique(ids))
+    done: set[int] = set()
+    failed: list[dict[str, Any]] = []
+    for tid in ids:
+        row = rows.get(tid)
+        if row is None:
+            error = "Entity not found"
+        elif not row["clone"]:
+            error = "Not a clone"
+        elif row["deleted"] or tid in done:
+            error = "Already deleted"
+        elif row["corrupted"]:
+            error = "Device already corrupted"
+        elif _bound(ctx, tid):
+            error = "Delete entity associated with"
+        else:
+            done.add(tid)
+            continue
+        failed.append({"id": tid, "error": error})
+    _mark_deleted(ctx, sorted(done))
+    answer: dict[str, Any] = {"deleted_count": len(done), "not_deleted_count": len(failed)}
+    if failed:
+        answer["not_deleted_trackers"] = failed
+    return answer
+
+
+# ---- corrupt, move -------------------------------------------------------------------------------
+
+
+@action("panel/tracker/corrupt", api="panel", permission=("trackers", "corrupt"))
+def corrupt(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """Mark the tracker deleted and corrupt its source; 253 with the clone ids unless corrupt_clones."""
+    row = records.dealer_tracker(ctx, p["tracker_id"])
+    if row["clone"]:
+        raise ApiFailure(219)
+    _not_corrupted(row)
+    clones = [r[0] for r in ctx.conn.execute(
+        "SELECT id FROM trackers WHERE source_id = ? AND clone = 1 AND deleted = 0 ORDER BY id", (row["source_id"],)
+    )]
+    if clones and not p.get("corrupt_clones", False):
+        raise ApiFailure(253, list=clones)
+    _mark_deleted(ctx, [row["id"], *clones])
+    ctx.conn.execute(
+        "UPDATE sources SET corrupted = 1, device_id = ?, phone = NULL WHERE id = ?",
+        (records.corrupted_device_id(row["source_id"], row["device_id"]), row["source_id"]),
+    )
+    return {}
+
+
+@action("panel/tracker/move", api="panel", permission=(("trackers", "create"), ("trackers", "delete")))
+def move(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """The tracker to another user of the dealer, as a new record: `{"id": its new id}`."""
+    row = records.dealer_tracker(ctx, p["tracker_id"])
+    if row["clone"]:
+        raise ApiFailure(219)
+    _not_corrupted(row)
+    user = _target_user(ctx, p["user_id"])
+    if user["id"] == row["user_id"]:
+        raise ApiFailure(246)
+    if row["source_id"] in _clone_sources(ctx, user["id"]):
+        raise ApiFailure(247)
+    new_id = _next_tracker_id(ctx)
+    ctx.conn.execute(
+        "INSERT INTO trackers (id, label, user_id, group_id, source_id, clone, deleted, comment, creation_date, avatar_file_name)"
+        " VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?)",
+        (new_id, row["label"], user["id"], row["source_id"], row["deleted"], row["comment"], ctx.today(), row["avatar_file_name"]),
+    )
+    old = row["id"]
+    ctx.conn.execute("UPDATE tracker_activity SET tracker_id = ? WHERE tracker_id = ?", (new_id, old))
+    ctx.conn.execute("DELETE FROM rule_trackers WHERE tracker_id = ?", (old,))
+    ctx.conn.execute("UPDATE vehicles SET tracker_id = NULL WHERE tracker_id = ?", (old,))
+    ctx.conn.execute("DELETE FROM tracker_tags WHERE tracker_id = ?", (old,))
+    ctx.conn.execute("DELETE FROM trackers WHERE id = ?", (old,))
+    return {"id": new_id}
+
+
+# ---- settings, source, console, registration, commands ------------------------------------------
+
+
+@action("panel/tracker/settings/update", api="panel", permission=("trackers", "update"))
+def settings_update(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    row = _tracker(ctx, p["tracker_id"])
+    ctx.conn.execute(
+        "UPDATE trackers SET label = ?, deleted = ?, comment = ? WHERE id = ?",
+        (p["label"], int(p["deleted"]), p.get("comment", row["comment"]), row["id"]),
+    )
+    return {}
+
+
+@action("panel/tracker/source/update", api="panel", permission=("trackers", "update"))
+def source_update(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    row = _tracker(ctx, p["tracker_id"])
+    ctx.conn.execute("UPDATE sources SET blocked = ? WHERE id = ?", (int(p["blocked"]), row["source_id"]))
+    return {}
+
+
+@action("panel/tracker/console/connect", api="panel", permission=("trackers", "update"))
+def console_connect(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """A console key and its timestamp; 230 for a deleted or blocked tracker."""
+    row = _tracker(ctx, p["tracker_id"])
+    if row["deleted"] or row["blocked"]:
+        raise ApiFailure(230)
+    timestamp = int(ctx.now)
+    key = hashlib.sha1(f"console:{row['id']}:{ctx.dealer_id}:{timestamp}".encode()).hexdigest()
+    return {"key": key, "timestamp": timestamp}
+
+
+def register_retry(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """Registration commands again, at most once in 120 s per device."""
+    row = _tracker(ctx, p["tracker_id"])
+    if row["clone"]:
+        raise ApiFailure(219)
+    if row["blocked"]:
+        raise ApiFailure(208)
+    has_gsm = ctx.conn.execute("SELECT has_gsm FROM models WHERE code = ?", (row["model"],)).fetchone()
+    if not (has_gsm and has_gsm[0]) or row["model"].startswith(_NO_REGISTER_MODELS):
+        raise ApiFailure(214)
+    last = ctx.conn.execute("SELECT register_retry_at FROM sources WHERE id = ?", (row["source_id"],)).fetchone()[0]
+    if last is not None and ctx.now - last < REGISTER_RETRY_INTERVAL:
+        raise ApiFailure(264)
+    ctx.conn.execute("UPDATE sources SET register_retry_at = ? WHERE id = ?", (ctx.now, row["source_id"]))
+    payload = {"send_register_commands": p.get("send_register_commands"), "by": "panel"}
+    ctx.conn.execute(
+        "INSERT INTO commands (source_id, kind, payload, reliable, created) VALUES (?, 'register', ?, 1, ?)",
+        (row["source_id"], json.dumps(payload), ctx.now),
+    )
+    return {}
+
+
+def _register_retry_params() -> Any:
+    from trackerctl.api.endpoints import REGISTRY
+
+    entry = REGISTRY.by_path("panel/tracker/register_retry")
+    assert entry is not None
+    return entry.params
+
+
+action("panel/tracker/register_retry", api="panel", permission=("trackers", "update"))(register_retry)
+# The document's name for it (spec/README: corrected to register_retry); same parameters.
+action("panel/tracker/register_entry", api="panel", permission=("trackers", "update"), params=_register_retry_params())(register_retry)
+
+
+@action("panel/tracker/raw_command/send", api="panel", permission=("trackers", "update"))
+def raw_command_send(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """Queue a raw command for the device `device_id` (the dealer's); 7 for a non-hex hex command."""
+    kind = p.get("type", "text")
+    # the generic validation checks Param.hex_if too; this keeps the action right on its own
+    if kind == "hex" and not _HEX.fullmatch(p["command"].replace(" ", "")):
+        raise invalid(("command", "Non-hex string"))
+    row = ctx.conn.execute(
+        records.TRACKER_SELECT + " WHERE s.device_id = ? AND u.dealer_id = ? ORDER BY t.clone, t.id LIMIT 1",
+        (p["device_id"], ctx.dealer_id),
+    ).fetchone()
+    if row is None:
+        raise ApiFailure(201)
+    _not_corrupted(row)
+    ctx.conn.execute(
+        "INSERT INTO commands (source_id, kind, payload, reliable, created) VALUES (?, 'raw', ?, ?, ?)",
+        (row["source_id"], json.dumps({"command": p["command"], "type": kind}), int(p.get("reliable", True)), ctx.now),
+    )
+    return {}
+
+
+# ---- tariff/change -------------------------------------------------------------------------------
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text[:10])
+
+
+def first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def repayment(price: float, remainder: int, day: dt.date) -> int:
+    """ceil(price * remainder / days in the month of `day`), exactly (no float rounding)."""
+    days = calendar.monthrange(day.year, day.month)[1]
+    return math.ceil(Decimal(str(price)) * remainder / days)
+
+
+_DOC_TYPE_FACES = {0: None, 1: {1}, 2: {2, 3}, 3: None}  # None: without conditions
+
+
+@action("panel/tracker/tariff/change", api="panel",
+        permission=(("trackers", "update"), ("transactions", "create"), ("tariffs", "read")))
+def tariff_change(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    row = _tracker(ctx, p["tracker_id"])
+    if row["deleted"]:
+        raise ApiFailure(250)
+    if row["clone"]:
+        raise ApiFailure(219)
+    tariff = "SELECT * FROM tariffs WHERE id = ? AND dealer_id = ?"
+    t1 = ctx.conn.execute(tariff, (row["tariff_id"], ctx.dealer_id)).fetchone()
+    if t1 is None:
+        raise ApiFailure(237)
+    t2 = ctx.conn.execute(tariff, (p["tariff_id"], ctx.dealer_id)).fetchone()
+    if t2 is None:
+        raise ApiFailure(239)
+    owner = ctx.conn.execute("SELECT * FROM users WHERE id = ?", (row["user_id"],)).fetchone()
+    faces = _DOC_TYPE_FACES.get(t2["doc_type"], set())
+    if t1["id"] == t2["id"] or t2["device_type"] != "tracker" or (faces is not None and owner["face"] not in faces):
+        raise ApiFailure(238)
+    count = ctx.conn.execute("SELECT COUNT(*) FROM trackers WHERE user_id = ? AND deleted = 0", (owner["id"],)).fetchone()[0]
+    if t2["device_limit"] < count:
+        raise ApiFailure(221)
+
+    source = ctx.conn.execute("SELECT * FROM sources WHERE id = ?", (row["source_id"],)).fetchone()
+    today = _date(ctx.today())
+    _repay(ctx, p, row, source, t1, owner, today)
+
+    charge = p["charge"]
+    if not source["tariff_end"]:  # the tariff is active
+        tariff_end = False
+        last_charged = today
+        if t2["type"] == "monthly" and not charge:
+            end: dt.date | None = first_of_next_month(today)
+        else:
+            end = today + dt.timedelta(days=1)
+    else:
+        last_charged = today - dt.timedelta(days=1)
+        if t2["type"] == "monthly":
+            end, tariff_end = (today, True) if charge else (first_of_next_month(today), False)
+        elif t2["type"] == "everyday":
+            end, tariff_end = (today, True) if charge else (today + dt.timedelta(days=1), False)
+        else:  # activeday
+            end, tariff_end = None, False
+    ctx.conn.execute(
+        "UPDATE sources SET tariff_id = ?, tariff_change_date = ?, tariff_end = ?, tariff_end_date = ?,"
+        " last_charged_date = ? WHERE id = ?",
+        (t2["id"], today.isoformat(), int(tariff_end), end.isoformat() if end else None, last_charged.isoformat(), source["id"]),
+    )
+    return {}
+
+
+def _repay(ctx: Ctx, p: dict[str, Any], row: sqlite3.Row, source: sqlite3.Row, t1: sqlite3.Row, owner: sqlite3.Row,
+           today: dt.date) -> None:
+    """The document's Repayment: every condition met -> a `repay` transaction credited to the owner."""
+    if not (p["repay"] and t1["type"] == "monthly" and t1["price"] > 0 and not source["tariff_end"]
+            and source["tariff_end_date"]):
+        return
+    if _date(source["creation_date"]) + dt.timedelta(days=t1["free_period"]) > today:
+        return
+    remainder = (_date(source["tariff_end_date"]) - today).days
+    if remainder <= 0:
+        return
+    amount = repayment(t1["price"], remainder, today)
+    ctx.conn.execute(
+        "INSERT INTO transactions (user_id, tracker_id, type, amount, description, created) VALUES (?, ?, 'repay', ?, ?, ?)",
+        (owner["id"], row["id"], amount, f"Repayment of {remainder} days of tariff {t1['name']}", ctx.now),
+    )
+    ctx.conn.execute("UPDATE users SET balance = balance + ? WHERE id = ?", (amount, owner["id"]))
+
+
+# ---- active/history/list -------------------------------------------------------------------------
+
+
+def _month_index(month: str) -> int:
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+@action("panel/tracker/active/history/list", api="panel", permission=("trackers", "read"))
+def active_history_list(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    first, last = _month_index(p["from"]), _month_index(p["to"])
+    if last < first:
+        raise invalid(("to", "must not be before from"))
+    if last - first + 1 > HISTORY_MONTHS:
+        raise ApiFailure(211)
+    rows = ctx.conn.execute(
+        """
+        SELECT a.month, t.id AS tracker_id, t.user_id, t.label, s.device_id
+        FROM (SELECT month, tracker_id FROM tracker_activity
+              UNION
+              SELECT strftime('%Y-%m', d.last_fix, 'unixepoch'), t2.id
+              FROM device_data d JOIN trackers t2 ON t2.source_id = d.source_id
+              WHERE d.last_fix IS NOT NULL AND t2.clone = 0) a
+        JOIN trackers t ON t.id = a.tracker_id JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.user_id
+        WHERE u.dealer_id = ? AND a.month BETWEEN ? AND ?
+        ORDER BY a.month, t.id
+        """,
+        (ctx.dealer_id, p["from"], p["to"]),
+    ).fetchall()
+    months: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        months.setdefault(r["month"], []).append(
+            {"tracker_id": r["tracker_id"], "user_id": r["user_id"], "label": r["label"], "device_id": r["device_id"]}
+        )
+    return {"list": [{"month": m, "amount": len(ts), "trackers": ts} for m, ts in months.items()]}

@@ -30,6 +30,7 @@ class _Bad(Exception):
 
 def validate(params: Iterable[Param], raw: dict[str, Any]) -> dict[str, Any]:
     """The declared parameters of `raw`, coerced and checked; raises code 7 listing every violation."""
+    params = tuple(params)
     out: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     for p in params:
@@ -42,6 +43,10 @@ def validate(params: Iterable[Param], raw: dict[str, Any]) -> dict[str, Any]:
             out[p.name] = _check(p, _coerce(p, value))
         except _Bad as e:
             errors.append((p.name, str(e)))
+    for p in params:  # a string that must be hex when another parameter has a value: raw commands
+        if p.hex_if is not None and p.name in out and out.get(p.hex_if[0]) == p.hex_if[1]:
+            if not _HEX.fullmatch(out[p.name].replace(" ", "")):
+                errors.append((p.name, "Non-hex string"))
     if errors:
         raise invalid(*errors)
     return out

@@ -9,7 +9,7 @@ another version is rebuilt and reseeded on first use.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = """
 CREATE TABLE meta (
@@ -21,7 +21,8 @@ CREATE TABLE dealers (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     blocked INTEGER NOT NULL DEFAULT 0,          -- code 11 at login
-    device_limit INTEGER                          -- code 221 when registering beyond it; NULL: none
+    device_limit INTEGER,                         -- code 221 when registering beyond it; NULL: none
+    default_tariff_id INTEGER                     -- tariff of a device registered without an activation code
 );
 
 CREATE TABLE panel_accounts (
@@ -147,7 +148,8 @@ CREATE TABLE sources (
     apn_name TEXT NOT NULL DEFAULT '',
     apn_user TEXT NOT NULL DEFAULT '',
     apn_password TEXT NOT NULL DEFAULT '',
-    register_retry_at REAL                        -- last register_retry: code 264 within 120 s
+    register_retry_at REAL,                       -- last register_retry: code 264 within 120 s
+    replaced_device_id TEXT                       -- tracker/replace*: the device this one replaced; NULL: none
 );
 CREATE INDEX sources_tariff ON sources(tariff_id);
 
@@ -213,7 +215,9 @@ CREATE TABLE device_data (                        -- what the device last report
     fuel TEXT NOT NULL DEFAULT '[]',              -- JSON: sensor values for get_fuel
     diagnostics TEXT NOT NULL DEFAULT '{"inputs": [], "states": {}}',   -- get_diagnostics
     inputs TEXT NOT NULL DEFAULT '{"inputs": [], "states": []}',        -- get_inputs
-    updated REAL                                  -- when readings, fuel, diagnostics, inputs last changed
+    updated REAL,                                 -- when readings, fuel, diagnostics, inputs last changed
+    gps_point TEXT                                -- JSON {get_time (epoch), lat, lng, heading, speed, satellites,
+                                                  -- precision}: the last GPS point when the last fix is GSM LBS
 );
 
 CREATE TABLE commands (                           -- what was sent to devices, for tests to inspect

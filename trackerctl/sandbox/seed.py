@@ -38,7 +38,8 @@ Tariffs of dealer 1: 1294 premium monthly, 12163 basic monthly (14 free days), 1
 limit of 2; dealer 2: 9901. Bundles 1241 (IMEI 835664527777452), 13457, 1242-1249; equipment 13785,
 35468, 13786; free SIM 78974217758; unused activation code 123123123.
 
-`generate` adds N trackers (ids from 3000001, spread over demo@ and other@) and N bundles (ids from
+`generate` adds N trackers (ids from 3000001, spread over demo@ and other@; every 10th is other@'s
+clone of the one before it) and N bundles (ids from
 100001) with deterministic labels and IMEIs: `reset(trackers=100_000)` takes 1-2 seconds.
 """
 
@@ -108,6 +109,11 @@ SEED: dict[str, Any] = {
     "equipment": 13785,
     "equipment_b": 35468,
     "sim_free": "78974217758",
+    "sim_assigned": "8901260000000000011",  # bundle 13457's SIM: 247 when assigned to another bundle
+    "sim_blocked": "8901260000000000037",  # 208 on bundle/assign
+    "sim_deleted": "8901260000000000045",  # 250 on bundle/assign
+    "sim_in_use": "8901260000000000060",  # no bundle, but in use (200009's phone): 223 on bundle/assign
+    "generated_clone_every": 10,  # every 10th generated tracker is other@'s clone of the one before it
     "activation_code": "123123123",
     "generated_tracker_start": 3_000_001,
     "generated_bundle_start": 100_001,
@@ -140,7 +146,7 @@ def _model_body(
         "digital_inputs": digital, "rs232_inputs": 0, "digital_outputs": outputs,
         "track_control": track_control, "output_control": "default", "special_control": special, "vendor": vendor,
         "rules": ["offline", "input_change", "sos", "sensor_range", "speedup", "route", "track_change", "inoutzone", "battery_off"],
-        "inputs": [f"analog_{i}" for i in range(1, analog + 1)][-1:] if analog else [],
+        "inputs": [f"analog_{i}" for i in range(1, analog + 1)],  # list_models compact_index keeps the last
         "state_fields": [], "special_settings": [special], "sms_control": [],
         "has_led_control": False, "has_location_request": location, "has_gsm_lbs_location_request": lbs and gsm,
         "has_chat": not gsm, "check_bundle": False, "has_odometer": True,
@@ -157,6 +163,9 @@ _MODELS: list[tuple[dict[str, Any], bool]] = [
                  gsm=False, analog=0, digital=0, outputs=0, location=False, lbs=False), False),
     (_model_body(233, "jointech_jt701", "portable", "Jointech JT701", "id,10", "Jointech",
                  analog=0, digital=1, outputs=0, special="jointech_lock_password"), True),
+    (_model_body(180, "pt10", "personal", "GlobalSat PT-10", "imei", "GlobalSat", analog=0, digital=1, outputs=0), False),
+    (_model_body(640, "calamp_lmu2630", "vehicle", "CalAmp LMU-2630", "meid", "CalAmp", analog=4, digital=4, outputs=2,
+                 lbs=False), True),
 ]
 
 
@@ -205,6 +214,7 @@ def seed(conn: sqlite3.Connection, now: float) -> None:
             (9901, 2, "Foreign monthly", "monthly", 7.0, 1000, 0, 0),
         ],
     )
+    conn.executemany("UPDATE dealers SET default_tariff_id = ? WHERE id = ?", [(12163, 1), (9901, 2)])  # tracker/register
     _trackers(conn, now)
     _bundles(conn)
     conn.executemany("INSERT INTO rules (id, user_id, type, name) VALUES (?, ?, ?, ?)", [
@@ -338,6 +348,7 @@ def _bundles(conn: sqlite3.Connection) -> None:
             ("8901260000000000037", "79001110004", 1, 0, 0),
             ("8901260000000000045", "79001110005", 0, 1, 0),
             ("8901260000000000052", "79001110006", 0, 0, 0),
+            ("8901260000000000060", "79123456709", 0, 0, 1),
         ],
     )
     conn.executemany(
@@ -391,6 +402,18 @@ def generate(conn: sqlite3.Connection, *, trackers: int = 0, bundles: int = 0) -
     )
     conn.executemany("INSERT INTO trackers (id, label, user_id, source_id, creation_date) VALUES (?, ?, ?, ?, ?)", rows)
     conn.executemany("INSERT INTO device_data (source_id, last_fix, lat, lng, updated) VALUES (?, ?, ?, ?, ?2)", data)
+    # Every 10th generated tracker (an odd one: other@'s) is a clone of the one before it (demo@'s),
+    # so that bulk clone deletion has clones to work on: it takes that tracker's source, and the
+    # source generated for it goes, with whatever rows other tables keep per source.
+    gone = [(s0 + i,) for i in range(SEED["generated_clone_every"] - 1, trackers, SEED["generated_clone_every"])]
+    conn.executemany("UPDATE trackers SET clone = 1, source_id = ?1 - 1 WHERE source_id = ?1", gone)
+    per_source = conn.execute(
+        "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c"
+        " WHERE m.type = 'table' AND c.name = 'source_id' AND m.name != 'trackers'"
+    ).fetchall()
+    for (table,) in per_source:
+        conn.executemany(f'DELETE FROM "{table}" WHERE source_id = ?', gone)
+    conn.executemany("DELETE FROM sources WHERE id = ?", gone)
     b0 = SEED["generated_bundle_start"]
     conn.executemany(
         "INSERT INTO bundles (id, dealer_id, imei, model_code, equip_id) VALUES (?, 1, ?, ?, ?)",
