@@ -262,6 +262,32 @@ class Output:
             finally:
                 self._live_console = None
 
+    @contextmanager
+    def live(self, columns: Sequence[str] = ()) -> Iterator[Callable[[Sequence[Mapping[str, Any]]], None]]:
+        """A view refreshed in place, yielding `update(records)`.
+
+        On a terminal (table format) the records are one table redrawn on every update; anywhere
+        else every update writes one JSON line per record (jsonl), for `--watch` in a pipe.
+        """
+        if not (self.format == "table" and _isatty(self.stdout)):
+            def lines(records: Sequence[Mapping[str, Any]]) -> None:
+                for record in records:
+                    self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self.stdout.flush()
+
+            yield lines
+            return
+        from rich.live import Live
+
+        with Live(console=self._console(self.stdout), auto_refresh=False, transient=False) as view:
+            def redraw(records: Sequence[Mapping[str, Any]]) -> None:
+                flat = [_flatten(r) for r in records]
+                cols = self.columns or list(columns) or _first_seen_keys(flat)
+                rows = [[_cell(_lookup(f, r, c)) for c in cols] for r, f in zip(records, flat)]
+                view.update(self._table(cols, rows), refresh=True)
+
+            yield redraw
+
     # ---------------------------------------------------------------------------------- internal
 
     def _color_on(self, stream: TextIO) -> bool:
@@ -340,6 +366,9 @@ class Output:
 
     def _rich_table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Draw a Rich table on the terminal stdout; cells are text, never markup."""
+        self._console(self.stdout).print(self._table(headers, rows))
+
+    def _table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Any:
         from rich import box
         from rich.table import Table
         from rich.text import Text
@@ -353,7 +382,7 @@ class Output:
             table.add_column(Text(shown, overflow="fold"), overflow="fold")
         for row in rows:
             table.add_row(*(Text(_one_line(value)) for value in row))
-        self._console(self.stdout).print(table)
+        return table
 
     def _stream_json(
         self,

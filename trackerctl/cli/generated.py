@@ -42,8 +42,13 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
 }
 
 
-def registry_group(prefix: tuple[str, ...]) -> LazyGroup:
-    """The group at `prefix` of the command tree, with every action (and alias) below it."""
+def registry_group(prefix: tuple[str, ...], overrides: dict[str, Any] | None = None) -> LazyGroup:
+    """The group at `prefix` of the command tree, with every action (and alias) below it.
+
+    `overrides` maps a leaf's name to a loader of a hand-written command, for the few whose
+    arguments the registry cannot express (`tracker get-state ID... --watch`).
+    """
+    overrides = overrides or {}
     children: dict[str, tuple[Any, str]] = {}
     for action in REGISTRY.under(prefix):
         for path in (action.command_path, *action.aliases):
@@ -53,7 +58,7 @@ def registry_group(prefix: tuple[str, ...]) -> LazyGroup:
             if name in children:
                 continue
             if len(path) == len(prefix) + 1:
-                children[name] = (_leaf_loader(action, path), action.summary)
+                children[name] = (overrides.get(name) or _leaf_loader(action, path), action.summary)
             else:
                 sub = prefix + (name,)
                 children[name] = (_group_loader(sub), GROUP_HELP.get(sub, f"{' '.join(sub)} commands."))

@@ -1,0 +1,34 @@
+"""`tracker get-state ID... --watch`: JSON lines per refresh in a pipe; Ctrl-C is exit 130."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.e2e.conftest import TRACKERCTL, cli
+
+pytestmark = pytest.mark.e2e
+
+
+def test_watch_in_a_pipe_prints_one_line_per_tracker_per_refresh(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef"}
+    proc = subprocess.Popen([*TRACKERCTL, "tracker", "get-state", "123456", "999119", "987654321", "--watch", "0.5"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [proc.stdout.readline() for _ in range(6)]
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and "Traceback" not in err
+    records = [json.loads(line) for line in lines]
+    assert [r["tracker_id"] for r in records] == [123456, 999119, 987654321] * 2
+    assert records[0]["connection_status"] and records[2]["connection_status"] == "not found"
+
+
+def test_get_state_takes_one_id_without_watch(home):
+    assert cli(home, "--api-url", "sandbox", "tracker", "get-state", "123456", "999119").returncode == 2
+    one = cli(home, "--api-url", "sandbox", "tracker", "get-state", "123456", "-o", "json")
+    assert one.returncode == 0 and "state" in json.loads(one.stdout)
+    assert cli(home, "--api-url", "sandbox", "tracker", "get-state", "1", "--watch", "0.1").returncode == 2
