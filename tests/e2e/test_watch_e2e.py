@@ -32,3 +32,13 @@ def test_get_state_takes_one_id_without_watch(home):
     one = cli(home, "--api-url", "sandbox", "tracker", "get-state", "123456", "-o", "json")
     assert one.returncode == 0 and "state" in json.loads(one.stdout)
     assert cli(home, "--api-url", "sandbox", "tracker", "get-state", "1", "--watch", "0.1").returncode == 2
+
+
+def test_send_command_checks_the_models_special_control(home):
+    lock = '{"name": "electronic_lock_command", "command_code": "unseal", "special_settings": {"type": "electronic_lock_password", "password": "345892"}}'
+    ok = cli(home, "--api-url", "sandbox", "tracker", "send-command", "200008", "--command", lock, "-o", "json")
+    assert ok.returncode == 0, ok.stderr
+    refused = cli(home, "--api-url", "sandbox", "tracker", "send-command", "123456", "--command", lock, "-o", "json")
+    assert refused.returncode == 2 and refused.stdout == "" and "special control" in refused.stderr
+    assert cli(home, "--api-url", "sandbox", "tracker", "send-command", "123456", "--command", "{bad").returncode == 2
+    assert cli(home, "--api-url", "sandbox", "tracker", "send-command", "123456", "--command", "@/nonexistent").returncode == 2

@@ -373,6 +373,7 @@ USER_ACTIONS: tuple[Action, ...] = (
             "\"special_settings\": {\"type\": \"electronic_lock_password\", \"password\": \"345892\"}}'"
         ),
         result="list",
+        handler="trackerctl.cli.tracker:run_send_command",
         columns=TRACKER_COLUMNS,
         read_only=False,
     ),
