@@ -66,6 +66,7 @@ def login(
     _remember_login(a, setting, who)
     where = _where(a, result.stored_in)
     a.output.notice(f"logged in to the {'panel' if panel else 'user'} API as {who} (profile {a.profile_name}); session stored in {where}")
+    _warn_env_override(a, api)
     if remember:
         a.output.notice(f"password kept in {where} for renewals")
 
@@ -81,6 +82,13 @@ def _store_api_key(a: AppContext, from_stdin: bool) -> None:
     a.client().call(USER_CHECK, {}, api="user", credential=key)  # one call: is it a working key?
     stored = a.credentials.set(a.profile_name, "user", key)
     a.output.notice(f"API key stored in {_where(a, stored)} for profile {a.profile_name}")
+    _warn_env_override(a, "user")
+
+
+def _warn_env_override(a: AppContext, api: str) -> None:
+    var = "TRACKERCTL_PANEL_HASH" if api == "panel" else "TRACKERCTL_HASH"
+    if a.env.get(var):
+        a.output.warn(f"{var} is set and is used instead of the stored credential until you unset it")
 
 
 @app.command("status")
