@@ -254,9 +254,10 @@ def test_raw_command_is_hex_only_with_type_hex() -> None:
     assert body("panel/tracker/raw_command/send", device_id="889654248978", command="0A1b", type="hex") == {
         "device_id": "889654248978", "command": "0A1b", "type": "hex",
     }
-    assert refusal("tracker/raw_command/send", tracker_id=1, command="setparam", type="hex") == (
-        "invalid value for --command: must be hex digits with --type hex"
-    )
+    assert body("tracker/raw_command/send", tracker_id=1, command="0A 1b", type="hex")["command"] == "0A 1b"
+    expected = "invalid value for --command: must be whole bytes of hex digits (spaces allowed between them) with --type hex"
+    for bad in ("setparam", "ABC", " "):
+        assert refusal("tracker/raw_command/send", tracker_id=1, command=bad, type="hex") == expected
 
 
 def test_constraints_no_entry_uses_yet() -> None:

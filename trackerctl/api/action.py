@@ -22,6 +22,15 @@ ParamKind = Literal["int", "str", "bool", "int_list", "str_list", "json", "tag_b
 Api = Literal["user", "panel"]
 
 
+def is_hex_text(value: str) -> bool:
+    """A command in hexadecimal: whole bytes (pairs of hex digits), spaces allowed between them.
+
+    The one rule for `--type hex`, shared by the CLI's check and the sandbox's answer.
+    """
+    digits = value.replace(" ", "")
+    return bool(digits) and len(digits) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in digits)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str  # the API's name: tracker_id, apn_user

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ def mask_secret(value: str) -> str:
 
 
 class ApiClient:
-    """Calls actions on one platform. One keep-alive connection pool; safe to share between threads."""
+    """Calls actions on one platform. One keep-alive connection pool; safe to share between threads
+    (the bulk engine's workers do): the credential is looked up once per API and renewed once for all."""
 
     def __init__(
         self,
@@ -139,6 +141,9 @@ class ApiClient:
         self._max_connections = max_connections
         self._auth_required = auth_required
         self._http: httpx.Client | None = None
+        self._lock = threading.Lock()  # the pool's creation
+        self._auth_lock = threading.RLock()  # the credential's lookup and renewal (which log in through this client)
+        self._hashes: dict[str, str | None] = {}
 
     # -- public -------------------------------------------------------------------------------
     def call(
@@ -159,7 +164,7 @@ class ApiClient:
         """
         path = path.strip("/")
         body = dict(body or {})
-        hash_ = credential or (self._credential(api) if api else None)
+        hash_ = credential or (self._hash(api) if api else None)
         if api and not hash_ and self._auth_required and not self._dry_run:
             message, hint = _login_advice(api)
             raise AuthError(message, hint=hint)
@@ -175,7 +180,7 @@ class ApiClient:
             except ApiError as e:
                 if e.code == 4 and api and self._renew and not renewed and not credential:
                     renewed = True
-                    new = self._renew(api)
+                    new = self._renewed(api, hash_)
                     if new:
                         hash_ = new
                         continue
@@ -200,6 +205,15 @@ class ApiClient:
                 self._notice(f"{reason}; retrying {path} in {wait:.1f}s (attempt {attempt + 1} of {self._retry.attempts})")
             time.sleep(wait)
 
+    def reserve_connections(self, n: int) -> None:
+        """Keep up to `n` connections, for `n` threads sharing this client; call before they start."""
+        with self._lock:
+            if n > self._max_connections:
+                self._max_connections = n
+                if self._http is not None:
+                    self._http.close()
+                    self._http = None
+
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
@@ -211,9 +225,31 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _hash(self, api: Api) -> str | None:
+        with self._auth_lock:
+            if api not in self._hashes:
+                self._hashes[api] = self._credential(api)
+            return self._hashes[api]
+
+    def _renewed(self, api: Api, used: str | None) -> str | None:
+        """A new credential after code 4: another thread's renewal, else one of our own."""
+        assert self._renew is not None
+        with self._auth_lock:
+            current = self._hashes.get(api)
+            if current and current != used:
+                return current
+            new = self._renew(api)
+            if new:
+                self._hashes[api] = new
+            return new
+
     # -- one exchange -------------------------------------------------------------------------
     def _client(self) -> "httpx.Client":
-        if self._http is None:
+        if self._http is not None:
+            return self._http
+        with self._lock:
+            if self._http is not None:
+                return self._http
             import httpx
 
             limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=self._max_connections)

@@ -95,7 +95,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         (TRACKER_ID,),
         description="The tracker must belong to the user, not be blocked, not be a clone and not be connected.",
         permission="tracker_register",
-        example="trackerctl tracker corrupt 265489 --yes",
+        example="trackerctl tracker corrupt 200009 --yes",
         destructive=True,
         read_only=False,
         errors=(13, 243, 201, 219, 252, 208),
@@ -106,7 +106,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         (TRACKER_ID,),
         description="Refused for original trackers (249) and for trackers that rules or vehicles use (203).",
         permission="admin",
-        example="trackerctl tracker delete 265489 --yes",
+        example="trackerctl tracker delete 777003 --yes",
         destructive=True,
         read_only=False,
         errors=(201, 249, 203),
@@ -199,11 +199,12 @@ USER_ACTIONS: tuple[Action, ...] = (
             ),
         ),
         description="`states` maps each tracker ID to its state (see `tracker get-state`).",
-        example="trackerctl tracker get-states 999119 999199 --allow-not-exist -o json | jq '.states | keys'",
+        example="trackerctl tracker get-states 999119 999199 --list-blocked --allow-not-exist -o json | jq '.states | keys'",
         result="states",
         columns=("tracker_id", *STATE_COLUMNS),
         bulk_key="trackers",
         errors=(201, 208, 217),
+        handler="trackerctl.cli.bulk:run_get_states",
     ),
     Action(
         "tracker/list_models",
@@ -232,7 +233,7 @@ USER_ACTIONS: tuple[Action, ...] = (
             ),
         ),
         description="The tags must exist. The given tags replace the tracker's tags.",
-        example="trackerctl tracker tags set 123456 --tag 1:1 --tag 2:2",
+        example="trackerctl tracker tags set 123456 --tag 456789:1 --tag 456790:2",
         read_only=False,
     ),
     Action(
@@ -247,7 +248,7 @@ USER_ACTIONS: tuple[Action, ...] = (
             ),
         ),
         description="The device must support location requests; sms needs an SMS gateway on the panel.",
-        example="trackerctl tracker location-request 123456 --type gprs",
+        example="trackerctl tracker location-request 265489 --type gprs",
         read_only=False,
         errors=(201, 208, 213, 214, 256),
     ),
@@ -263,7 +264,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example=(
             "trackerctl tracker register --label Courier --group-id 0 --model qlgv55lite --plugin-id 37 "
             "--device-id 123451234512346 --param phone=79123122312 --param activation_code=123123123 "
-            "-o json | jq .value.id"
+            "--param apn_name=fast.tmobile.com --param apn_user=tmobile --param apn_password=tmobile -o json | jq .value.id"
         ),
         result="value",
         columns=TRACKER_COLUMNS,
@@ -286,7 +287,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         description="The panel must have an SMS gateway.",
         permission="tracker_register",
         example=(
-            "trackerctl tracker register-retry 999119 --apn-name fast.tmobile.com --apn-user tmobile "
+            "trackerctl tracker register-retry 200009 --apn-name fast.tmobile.com --apn-user tmobile "
             "--apn-password tmobile --send-register-commands"
         ),
         result="value",
@@ -300,7 +301,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         (LABEL, GROUP_ID, IMEI),
         description="No activation commands are sent: the device must be preconfigured.",
         permission="tracker_register",
-        example="trackerctl tracker register-quick --label Courier --group-id 0 --imei 35645587458999 -o json | jq .value.id",
+        example="trackerctl tracker register-quick --label Courier --group-id 0 --imei 835664527777452 -o json | jq .value.id",
         result="value",
         columns=TRACKER_COLUMNS,
         read_only=False,
@@ -317,7 +318,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         permission="tracker_configure",
         example=(
             "trackerctl tracker replace 123456 --model qlgv55lite --plugin-id 37 --device-id 123451234512346 "
-            "--param phone=79123122312 --param apn_name=fast.tmobile.com"
+            "--param phone=79123122312 --param apn_name=fast.tmobile.com --param apn_user=tmobile --param apn_password=tmobile"
         ),
         result="value",
         columns=TRACKER_COLUMNS,
@@ -331,7 +332,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         (TRACKER_ID, IMEI),
         description="No activation commands are sent: the new device must be preconfigured.",
         permission="tracker_configure",
-        example="trackerctl tracker replace-quick 123456 --imei 35645587458999",
+        example="trackerctl tracker replace-quick 123456 --imei 835664527777452",
         result="value",
         columns=TRACKER_COLUMNS,
         read_only=False,
@@ -344,7 +345,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         description="The panel must have an SMS gateway.",
         permission="tracker_configure",
         example=(
-            "trackerctl tracker replace-retry 999119 --apn-name fast.tmobile.com --apn-user tmobile "
+            "trackerctl tracker replace-retry 200009 --apn-name fast.tmobile.com --apn-user tmobile "
             "--apn-password tmobile"
         ),
         result="value",
@@ -368,7 +369,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         ),
         permission="tracker_configure, tracker_set_output",
         example=(
-            "trackerctl tracker send-command 999119 --command "
+            "trackerctl tracker send-command 200008 --command "
             "'{\"name\": \"electronic_lock_command\", \"command_code\": \"unseal\", "
             "\"special_settings\": {\"type\": \"electronic_lock_password\", \"password\": \"345892\"}}'"
         ),
@@ -450,6 +451,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         read_only=False,
         bulk_key="imeis",
         errors=(201, 247, 204),
+        handler="trackerctl.cli.bulk:run_bulk",
         aliases=(("panel", "bundle", "import"),),
     ),
     Action(
@@ -505,7 +507,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         ),
         description="The source tracker must not be a clone itself; the answer holds the clone's `id`.",
         permission="trackers: create",
-        example="trackerctl panel tracker clone 134537 --user-id 354468 --label Courier -o json | jq .id",
+        example="trackerctl panel tracker clone 134537 --user-id 214034 --label Courier -o json | jq .id",
         read_only=False,
         errors=(219, 201, 246, 247, 252),
     ),
@@ -522,12 +524,13 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         ),
         description="At most 1000 trackers per request; longer lists are sent in chunks.",
         permission="trackers: create",
-        example="trackerctl panel tracker batch-clone 134537 458412 --user-id 998836 --ignore-existing",
+        example="trackerctl panel tracker batch-clone 134537 1245678 --user-id 354468 --ignore-existing",
         result="list",
         read_only=False,
         bulk_key="tracker_ids",
         max_chunk=1000,
         errors=(219, 201, 246, 247, 252),
+        handler="trackerctl.cli.bulk:run_bulk",
     ),
     Action(
         "panel/tracker/console/connect",
@@ -553,7 +556,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
             "--corrupt-clones corrupts the clones as well."
         ),
         permission="trackers: corrupt",
-        example="trackerctl panel tracker corrupt 134537 --yes",
+        example="trackerctl panel tracker corrupt 134537 --corrupt-clones --yes",
         destructive=True,
         read_only=False,
         errors=(201, 219, 252, 253),
@@ -569,11 +572,12 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         ),
         description="At most 500 clones per request; longer lists are sent in chunks. Clones already deleted count as done.",
         permission="trackers: delete",
-        example="trackerctl panel tracker batch-delete-clones 134537 458412 --yes",
+        example="trackerctl panel tracker batch-delete-clones 458412 777003 --yes",
         destructive=True,
         read_only=False,
         bulk_key="trackers",
         max_chunk=500,
+        handler="trackerctl.cli.bulk:run_bulk",
     ),
     Action(
         "panel/tracker/delete_clone",
@@ -581,7 +585,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         (TRACKER_ID,),
         description="Refused for trackers that are not clones (249) and for clones that rules or vehicles use (203).",
         permission="trackers: delete",
-        example="trackerctl panel tracker delete-clone 134537 --yes",
+        example="trackerctl panel tracker delete-clone 458412 --yes",
         destructive=True,
         read_only=False,
         errors=(201, 249, 203, 252),
@@ -697,7 +701,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
             *RAW_COMMAND,
         ),
         permission="trackers: update",
-        example="trackerctl panel tracker raw-command send 889654248978 --command 'setparam 101:4'",
+        example="trackerctl panel tracker raw-command send 862436965665430 --command 'setparam 101:4'",
         read_only=False,
         errors=(7, 201, 252),
     ),

@@ -16,11 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
-from trackerctl.api.action import Action, Param
+from trackerctl.api.action import Action, Param, is_hex_text
 from trackerctl.api.errors import UsageError
 
 DIGITS = re.compile(r"[0-9]+")
-HEX = re.compile(r"[0-9A-Fa-f]+")
 MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 MAX_ORDINAL = 5  # tag_bindings: "Max value is 5"
 
@@ -108,7 +107,7 @@ def _text_check(param: Param) -> Callable[[str], str]:
             (param.printable and not value.isprintable())
             or (param.no_angle and ("<" in value or ">" in value))
             or (param.digits and not DIGITS.fullmatch(value))
-            or (param.hex_ and not HEX.fullmatch(value))
+            or (param.hex_ and not is_hex_text(value))
             or (param.pattern and not re.fullmatch(param.pattern, value))
         ):
             raise ValueError("not allowed")
@@ -145,8 +144,8 @@ def _hex_if_check(params: tuple[Param, ...]) -> Callable[[BaseModel], BaseModel]
                 continue
             other, when = param.hex_if
             value = getattr(request, _field_name(param.name))
-            if getattr(request, _field_name(other)) == when and value is not None and not HEX.fullmatch(value):
-                message = f"invalid value for {_label(param)}: must be hex digits with {_label(by_name[other])} {when}"
+            if getattr(request, _field_name(other)) == when and value is not None and not is_hex_text(value):
+                message = f"invalid value for {_label(param)}: must be whole bytes of hex digits (spaces allowed between them) with {_label(by_name[other])} {when}"
                 raise PydanticCustomError("hex_if", message)
         return request
 

@@ -209,7 +209,7 @@ class AppContext:
                 from trackerctl.sandbox.app import Sandbox, default_db_path
                 from trackerctl.sandbox.transport import SandboxTransport
 
-                transport = SandboxTransport(Sandbox(default_db_path(), implicit_auth=True))
+                transport = SandboxTransport(Sandbox(default_db_path(self.env), implicit_auth=True))
                 base = "http://sandbox.invalid/v2"
             elif base.startswith("https://"):
                 verify = self._tls_context()

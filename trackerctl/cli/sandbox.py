@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -17,10 +18,10 @@ app = typer.Typer(name="sandbox", help="The local API emulator: serve it over HT
 DbOption = Annotated[str | None, typer.Option("--db", metavar="PATH", help="SQLite file (default: TRACKERCTL_SANDBOX_DB, or $XDG_DATA_HOME/trackerctl/sandbox.sqlite).")]
 
 
-def _db(path: str | None) -> Path:
+def _db(path: str | None, env: Mapping[str, str]) -> Path:
     from trackerctl.sandbox.app import default_db_path
 
-    return Path(path).expanduser() if path else default_db_path()
+    return Path(path).expanduser() if path else default_db_path(env)
 
 
 def _rate(name: str, value: float) -> float:
@@ -57,7 +58,7 @@ def serve(
         raise UsageError("invalid fault options: --latency >= 0 and --rate-limit >= 1")
     faults = Faults(fail_rate=_rate("fail-rate", fail_rate), drop_rate=_rate("drop-rate", drop_rate),
                     latency_ms=latency, rate_limit=rate_limit, seed=seed)
-    path = _db(db)
+    path = _db(db, app_.env)
 
     def ready(url: str) -> None:
         print(url, file=app_.stdout, flush=True)
@@ -86,7 +87,7 @@ def reset(
     for name, value in (("trackers", trackers), ("bundles", bundles)):
         if value is not None and not 0 <= value <= 1_000_000:
             raise UsageError(f"invalid value for --{name}: 0 to 1000000")
-    path = _db(db)
+    path = _db(db, app_.env)
     counts = reset_db(path, trackers=trackers, bundles=bundles)
     app_.output.result({"value": {"db": str(path), **counts}}, records="value")
 

@@ -36,13 +36,16 @@ __all__ = ["Faults", "Reply", "Sandbox", "default_db_path", "reset"]
 _METHODS = frozenset({"GET", "POST"})
 
 
-def default_db_path() -> Path:
-    """TRACKERCTL_SANDBOX_DB, else $XDG_DATA_HOME/trackerctl/sandbox.sqlite (~/.local/share by default)."""
-    explicit = os.environ.get("TRACKERCTL_SANDBOX_DB")
+def default_db_path(env: Mapping[str, str] | None = None) -> Path:
+    """TRACKERCTL_SANDBOX_DB, else $XDG_DATA_HOME/trackerctl/sandbox.sqlite (~/.local/share by default),
+    read from `env` (a command's environment; default os.environ)."""
+    env = os.environ if env is None else env
+    explicit = env.get("TRACKERCTL_SANDBOX_DB")
     if explicit:
         return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    xdg = env.get("XDG_DATA_HOME")
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
     return base / "trackerctl" / "sandbox.sqlite"
 
 

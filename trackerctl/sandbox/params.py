@@ -15,11 +15,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from trackerctl.api.action import Param
+from trackerctl.api.action import Param, is_hex_text
 from trackerctl.sandbox.codes import invalid
 
 _INT_TEXT = re.compile(r"[+-]?\d+")
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 
@@ -45,7 +44,7 @@ def validate(params: Iterable[Param], raw: dict[str, Any]) -> dict[str, Any]:
             errors.append((p.name, str(e)))
     for p in params:  # a string that must be hex when another parameter has a value: raw commands
         if p.hex_if is not None and p.name in out and out.get(p.hex_if[0]) == p.hex_if[1]:
-            if not _HEX.fullmatch(out[p.name].replace(" ", "")):
+            if not is_hex_text(out[p.name]):
                 errors.append((p.name, "Non-hex string"))
     if errors:
         raise invalid(*errors)
@@ -176,7 +175,7 @@ def _text(p: Param, value: str) -> None:
         raise _Bad("must not contain '<' or '>'")
     if p.digits and not (value.isascii() and value.isdigit()):
         raise _Bad("must consist of digits only")
-    if p.hex_ and not _HEX.fullmatch(value.replace(" ", "")):
+    if p.hex_ and not is_hex_text(value):
         raise _Bad("Non-hex string")
     if p.pattern is not None and not re.fullmatch(p.pattern, value):
         raise _Bad(f"does not match {p.pattern}")

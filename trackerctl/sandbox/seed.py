@@ -25,7 +25,8 @@ Demo user's trackers (tracker/list shows 11 of the 13):
     134537 "Car 06 sales"       qlgv55lite, cloned to other@ as 458412, bound to rule 12
     200007 "Courier 07 phone"   navixymobile_android: no GSM module, phone null
     200008 "Container 08 lock"  jointech_jt701: special_control jointech_lock_password
-    200009 "Trailer 09 yard"    telfmb920, offline since 2025-06-01
+    200009 "Trailer 09 yard"    telfmb920, offline since 2025-06-01; its device was replaced and the new one
+                                has not connected yet (corrupt, register_retry, replace_retry succeed)
     200010 "Truck 10 scrapped"  corrupted (and deleted): hidden from tracker/list, 252 on the panel
     200011 "Truck 11 retired"   deleted, not corrupted: hidden from tracker/list
     777002 "Shared van A"       clone of other@'s 777001, bound to rule 10 and vehicle 11 (code 203)
@@ -296,6 +297,8 @@ def _trackers(conn: sqlite3.Connection, now: float) -> None:
         " VALUES (?, ?, ?, 0, ?, 1, 0, '', ?)",
         _CLONES,
     )
+    # 200009: replaced, the new device not activated (every other seeded device has connected)
+    conn.execute("UPDATE sources SET activated = 0, replaced_device_id = '356938035643890' WHERE id = 200109")
     conn.executemany("INSERT INTO tracker_tags (tracker_id, tag_id, ordinal) VALUES (?, ?, ?)",
                      [(123456, 456789, 4), (999119, 456790, 1)])
     offline = parse_datetime(_OFFLINE_SINCE)

@@ -1,0 +1,490 @@
+"""The bulk engine against fake platforms (no HTTP): chunking, searching refused chunks, retries,
+per-item results, re-runs. The CLI layer of the bulk commands is tested at the end (CliRunner)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+
+import pytest
+from typer.testing import CliRunner
+
+from trackerctl.api.errors import ApiError, AuthError, OutcomeUnknown, TransientError
+from trackerctl.bulk import (
+    BulkJob,
+    CloneTrackers,
+    DeleteClones,
+    ImportBundles,
+    Outcome,
+    fetch_chunks,
+    merge_states,
+)
+
+
+def by_status(outcomes) -> dict[str, list]:
+    groups: dict[str, list] = {"succeeded": [], "skipped": [], "failed": []}
+    for o in outcomes:
+        groups[o.status].append(o.item if o.status != "failed" else (o.item, o.code, o.description))
+    return groups
+
+
+class Recorder:
+    """A fake `call`: records every body (thread-safe) and answers with `answer(body)`."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.bodies: list[dict] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, body, idempotent):
+        with self.lock:
+            self.bodies.append(body)
+        return self.answer(body, idempotent)
+
+
+class Bundles:
+    """A fake bundle/import: refuses a whole request with 247 when one IMEI exists."""
+
+    def __init__(self, existing=()):
+        self.existing = set(existing)
+        self.imported = Counter()
+        self.lock = threading.Lock()
+
+    def __call__(self, body, idempotent):
+        with self.lock:
+            if self.existing & set(body["imeis"]):
+                raise ApiError(247, "Entity already exists")
+            self.existing.update(body["imeis"])
+            self.imported.update(body["imeis"])
+        return {"success": True}
+
+
+def imeis(n, start=0):
+    return [f"35{i:013d}" for i in range(start, start + n)]
+
+
+# ---- chunking --------------------------------------------------------------------------------
+def test_delete_splits_1200_ids_into_500_500_200():
+    call = Recorder(lambda body, idem: {"success": True, "deleted_count": len(body["trackers"]), "not_deleted_count": 0})
+    ids = list(range(1, 1201))
+    out = list(BulkJob(call, DeleteClones(), {}, ids, chunk_size=500, concurrency=4).run())
+    assert sorted(len(b["trackers"]) for b in call.bodies) == [200, 500, 500]
+    assert sorted(i for b in call.bodies for i in b["trackers"]) == ids
+    assert sorted(o.item for o in out) == ids and {o.status for o in out} == {"succeeded"}
+
+
+def test_clone_splits_1200_ids_into_1000_200_and_keeps_the_other_fields():
+    call = Recorder(lambda body, idem: {"success": True, "list": []})
+    ids = list(range(1, 1201))
+    out = list(BulkJob(call, CloneTrackers(), {"user_id": 7}, ids, chunk_size=1000, concurrency=2).run())
+    assert sorted(len(b["tracker_ids"]) for b in call.bodies) == [200, 1000]
+    assert all(b["user_id"] == 7 for b in call.bodies)
+    assert len(out) == 1200
+
+
+def test_concurrency_keeps_that_many_requests_in_flight():
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def answer(body, idem):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.02)
+        with lock:
+            in_flight[0] -= 1
+        return {"success": True}
+
+    list(BulkJob(answer, ImportBundles(), {}, imeis(40), chunk_size=1, concurrency=8).run())
+    assert peak[0] == 8
+
+
+def test_progress_counts_every_item_once():
+    seen = []
+    list(BulkJob(Bundles(imeis(3)), ImportBundles(), {}, imeis(50), chunk_size=7, concurrency=3, progress=seen.append).run())
+    assert sum(seen) == 50
+
+
+# ---- bundle import: existing IMEIs found inside refused chunks --------------------------------
+def test_import_finds_one_existing_imei_among_500_with_few_requests():
+    wanted = imeis(500)
+    platform = Bundles(existing=[wanted[321]])
+    call = Recorder(platform)
+    out = by_status(BulkJob(call, ImportBundles(), {"equip_id": 1}, wanted, chunk_size=500, concurrency=4).run())
+    assert out["skipped"] == [wanted[321]] and out["failed"] == []
+    assert sorted(out["succeeded"]) == sorted(set(wanted) - {wanted[321]})
+    assert all(n == 1 for n in platform.imported.values()) and len(platform.imported) == 499
+    assert len(call.bodies) <= 2 * 9 + 1  # ~2*log2(500)
+    assert all(b["equip_id"] == 1 for b in call.bodies)
+
+
+def test_import_finds_scattered_existing_imeis():
+    wanted = imeis(1000)
+    existing = set(wanted[::97])  # 11 of them, spread over both chunks
+    platform = Bundles(existing)
+    call = Recorder(platform)
+    out = by_status(BulkJob(call, ImportBundles(), {}, wanted, chunk_size=500, concurrency=4).run())
+    assert set(out["skipped"]) == existing
+    assert set(out["succeeded"]) == set(wanted) - existing
+    assert sum(platform.imported.values()) == len(platform.imported) == 1000 - len(existing)
+    assert len(call.bodies) < 250  # plain halving would cost about 2*11*log2(1000/11) = 143; singles 1000
+
+
+def test_import_run_twice_ends_the_same_all_skipped_with_about_one_request_per_imei():
+    wanted = imeis(1500)
+    platform = Bundles()
+    first = by_status(BulkJob(Recorder(platform), ImportBundles(), {}, wanted, chunk_size=500).run())
+    assert len(first["succeeded"]) == 1500
+    call = Recorder(platform)
+    second = by_status(BulkJob(call, ImportBundles(), {}, wanted, chunk_size=500).run())
+    assert sorted(second["skipped"]) == sorted(wanted) and not second["succeeded"] and not second["failed"]
+    assert sum(platform.imported.values()) == 1500
+    assert len(call.bodies) < 1.35 * 1500  # plain halving: 2*1500 - 3
+
+
+def test_import_uses_the_list_of_existing_imeis_when_the_answer_gives_one():
+    wanted = imeis(10)
+
+    def answer(body, idem):
+        found = [i for i in body["imeis"] if i in wanted[:3]]
+        if found:
+            raise ApiError(247, "Entity already exists", extra={"list": found})
+        return {"success": True}
+
+    call = Recorder(answer)
+    out = by_status(BulkJob(call, ImportBundles(), {}, wanted, chunk_size=10).run())
+    assert out["skipped"] == wanted[:3] and sorted(out["succeeded"]) == wanted[3:]
+    assert len(call.bodies) == 2
+
+
+def test_import_with_unknown_equipment_stops_and_reports_every_item():
+    call = Recorder(lambda body, idem: (_ for _ in ()).throw(ApiError(204, "Entity not found")))
+    job = BulkJob(call, ImportBundles(), {"equip_id": 9}, imeis(2000), chunk_size=100, concurrency=2)
+    out = list(job.run())
+    assert len(out) == 2000 and {(o.status, o.code) for o in out} == {("failed", 204)}
+    assert len(call.bodies) <= 2  # the chunks in flight; nothing more was sent
+    assert job.stopped_by.code == 204
+    assert any(o.description.startswith("not sent: error 204") for o in out)
+
+
+def test_import_halves_a_chunk_that_is_too_large():
+    def answer(body, idem):
+        if len(body["imeis"]) > 100:
+            raise ApiError(9, "Too large request")
+        return {"success": True}
+
+    call = Recorder(answer)
+    out = list(BulkJob(call, ImportBundles(), {}, imeis(400), chunk_size=400).run())
+    assert {o.status for o in out} == {"succeeded"} and len(out) == 400
+    assert Counter(len(b["imeis"]) for b in call.bodies) == Counter({400: 1, 200: 2, 100: 4})
+
+
+# ---- failures and retries ---------------------------------------------------------------------
+def test_not_processed_chunks_get_more_rounds_while_the_others_go_on():
+    tries = Counter()
+
+    def answer(body, idem):
+        first = body["trackers"][0]
+        tries[first] += 1
+        if first == 1 and tries[first] < 3:
+            raise ApiError(15, "Too many requests (rate limit exceeded)")
+        return {"success": True, "deleted_count": len(body["trackers"]), "not_deleted_count": 0}
+
+    notes = []
+    job = BulkJob(answer, DeleteClones(), {}, list(range(1, 31)), chunk_size=10, round_pause=0.01, notice=notes.append)
+    out = by_status(job.run())
+    assert len(out["succeeded"]) == 30 and tries[1] == 3 and tries[11] == tries[21] == 1
+    assert len(notes) == 2 and "error 15" in notes[0]
+
+
+def test_a_chunk_that_outlasts_every_round_fails_with_the_code_and_the_rest_succeed():
+    def answer(body, idem):
+        if 5 in body["trackers"]:
+            raise ApiError(8, "Queue service error, try again later")
+        return {"success": True, "deleted_count": len(body["trackers"]), "not_deleted_count": 0}
+
+    out = by_status(BulkJob(answer, DeleteClones(), {}, list(range(1, 21)), chunk_size=5, retry_rounds=1, round_pause=0).run())
+    assert out["failed"] == [(i, 8, "error 8: Queue service error, try again later") for i in range(1, 6)]
+    assert sorted(out["succeeded"]) == list(range(6, 21))
+
+
+def test_a_server_that_refuses_everything_stops_the_job_after_a_few_chunks():
+    call = Recorder(lambda body, idem: (_ for _ in ()).throw(TransientError("cannot connect to http://127.0.0.1:9: refused")))
+    job = BulkJob(call, DeleteClones(), {}, list(range(1, 1001)), chunk_size=10, concurrency=2, retry_rounds=1, round_pause=0)
+    out = list(job.run())
+    assert len(out) == 1000 and {o.status for o in out} == {"failed"}
+    assert len(call.bodies) <= 2 * (3 + 2)  # about `breaker` chunks, each tried twice
+    assert isinstance(job.stopped_by, TransientError)
+
+
+def test_unknown_outcome_is_re_sent_for_idempotent_actions_only():
+    def flaky(kind):
+        sent = Counter()
+
+        def answer(body, idem):
+            key = tuple(body[kind])
+            sent[key] += 1
+            if sent[key] == 1:
+                raise OutcomeUnknown("connection lost: the request was sent")
+            return {"success": True, "deleted_count": len(key), "not_deleted_count": 0, "list": [{"tracker_id": i, "id": 100 + i} for i in key]}
+
+        return answer
+
+    delete = by_status(BulkJob(flaky("trackers"), DeleteClones(), {}, [1, 2], chunk_size=2, round_pause=0).run())
+    assert delete["succeeded"] == [1, 2]
+    clone = by_status(BulkJob(flaky("tracker_ids"), CloneTrackers(), {"user_id": 3}, [1, 2], chunk_size=2, round_pause=0).run())
+    assert [(i, c) for i, c, _ in clone["failed"]] == [(1, None), (2, None)]
+    assert clone["failed"][0][2].startswith("outcome unknown")
+    ignoring = by_status(BulkJob(flaky("tracker_ids"), CloneTrackers(ignore_existing=True), {"user_id": 3}, [1, 2],
+                                 chunk_size=2, round_pause=0).run())
+    assert ignoring["succeeded"] == [1, 2]
+
+
+def test_an_auth_error_stops_the_job():
+    call = Recorder(lambda body, idem: (_ for _ in ()).throw(AuthError("not logged in to the panel API")))
+    job = BulkJob(call, DeleteClones(), {}, list(range(1, 101)), chunk_size=10, concurrency=1)
+    out = list(job.run())
+    assert len(call.bodies) == 1 and len(out) == 100 and isinstance(job.stopped_by, AuthError)
+
+
+def test_a_bug_in_the_call_is_raised_in_the_callers_thread():
+    def answer(body, idem):
+        raise ZeroDivisionError("bug")
+
+    with pytest.raises(ZeroDivisionError):
+        list(BulkJob(answer, DeleteClones(), {}, [1, 2, 3], chunk_size=1).run())
+
+
+# ---- delete clones: results per item ------------------------------------------------------------
+def test_delete_reads_not_deleted_trackers():
+    def answer(body, idem):
+        problems = [{"id": 2, "error": "Not a clone"}, {"id": 3, "error": "Entity not found"}, {"id": 4, "error": "Already deleted"}]
+        return {"success": True, "deleted_count": 2, "not_deleted_count": 3, "not_deleted_trackers": problems}
+
+    out = by_status(BulkJob(answer, DeleteClones(), {}, [1, 2, 3, 4, 5], chunk_size=500).run())
+    assert out == {
+        "succeeded": [1, 5],
+        "skipped": [4],
+        "failed": [(2, None, "Not a clone"), (3, None, "Entity not found")],
+    }
+
+
+def test_delete_is_idempotent_on_a_second_run():
+    deleted: set[int] = set()
+
+    def answer(body, idem):
+        problems = [{"id": i, "error": "Already deleted"} for i in body["trackers"] if i in deleted]
+        deleted.update(body["trackers"])
+        return {"success": True, "deleted_count": len(body["trackers"]) - len(problems),
+                "not_deleted_count": len(problems), "not_deleted_trackers": problems}
+
+    ids = list(range(1, 1201))
+    first = by_status(BulkJob(answer, DeleteClones(), {}, ids, chunk_size=500).run())
+    second = by_status(BulkJob(answer, DeleteClones(), {}, ids, chunk_size=500).run())
+    assert sorted(first["succeeded"]) == ids and sorted(second["skipped"]) == ids
+
+
+def test_delete_does_not_trust_an_answer_that_counts_more_failures_than_it_names():
+    answer = lambda body, idem: {"success": True, "deleted_count": 0, "not_deleted_count": 2, "not_deleted_trackers": []}  # noqa: E731
+    out = by_status(BulkJob(answer, DeleteClones(), {}, [1, 2], chunk_size=2).run())
+    assert [i for i, _, _ in out["failed"]] == [1, 2]
+
+
+# ---- batch clone ---------------------------------------------------------------------------------
+class Cloner:
+    """A fake batch_clone: transactional; 247 with the ids the user already has a clone of; 219 for
+    a clone in the list (without naming it)."""
+
+    def __init__(self, existing=(), clones=()):
+        self.existing = set(existing)
+        self.clones = set(clones)
+        self.made = Counter()
+        self.lock = threading.Lock()
+
+    def __call__(self, body, idem):
+        ids = body["tracker_ids"]
+        with self.lock:
+            if self.clones & set(ids):
+                raise ApiError(219, "Not allowed for clones of the device")
+            have = [i for i in ids if i in self.existing]
+            if have and not body.get("ignore_existing"):
+                raise ApiError(247, "Entity already exists", extra={"list": have})
+            new = [i for i in ids if i not in self.existing]
+            self.existing.update(new)
+            self.made.update(new)
+            return {"success": True, "list": [{"tracker_id": i, "id": 10_000 + i} for i in new]}
+
+
+def test_clone_skips_what_exists_finds_clones_and_clones_the_rest():
+    ids = list(range(1, 1201))
+    platform = Cloner(existing=[5, 600, 1100], clones=[42])
+    call = Recorder(platform)
+    out = by_status(BulkJob(call, CloneTrackers(), {"user_id": 9}, ids, chunk_size=1000).run())
+    assert sorted(out["skipped"]) == [5, 600, 1100]
+    assert out["failed"] == [(42, 219, "Not allowed for clones of the device")]
+    assert sorted(out["succeeded"]) == sorted(set(ids) - {5, 600, 1100, 42})
+    assert all(n == 1 for n in platform.made.values())
+    assert len(call.bodies) < 40
+
+
+def test_clone_with_ignore_existing_reads_the_per_tracker_list():
+    platform = Cloner(existing=[2])
+    out = by_status(BulkJob(platform, CloneTrackers(True), {"user_id": 9, "ignore_existing": True}, [1, 2, 3], chunk_size=10).run())
+    assert out["skipped"] == [2] and out["succeeded"] == [1, 3]
+
+
+# ---- interrupt -----------------------------------------------------------------------------------
+def test_interrupt_stops_taking_work_and_passes_on_what_finishes_in_time():
+    def answer(body, idem):
+        time.sleep(0.05)
+        return {"success": True}
+
+    job = BulkJob(answer, ImportBundles(), {}, imeis(100), chunk_size=10, concurrency=2)
+    seen: list[Outcome] = []
+    with pytest.raises(KeyboardInterrupt):
+        for outcome in job.run():
+            seen.append(outcome)
+            if len(seen) == 10:
+                raise KeyboardInterrupt
+    seen += job.finish(grace=2)
+    pending, in_flight = job.unfinished()
+    assert len(seen) + pending == 100 and 10 < len(seen) <= 40 and in_flight == 0
+    assert len({o.item for o in seen}) == len(seen)
+
+
+def test_interrupt_with_no_grace_abandons_the_requests_under_way():
+    def answer(body, idem):
+        time.sleep(0.3)
+        return {"success": True}
+
+    job = BulkJob(answer, ImportBundles(), {}, imeis(100), chunk_size=10, concurrency=2)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in job.run():
+            raise KeyboardInterrupt
+    assert list(job.finish(grace=0)) == []
+    assert job.unfinished() == (99, 20)  # 9 finished with the first but were never passed on
+
+
+# ---- get_states -----------------------------------------------------------------------------------
+def test_fetch_chunks_keeps_chunk_order_and_merge_gives_one_answer():
+    def answer(body):
+        ids = body["trackers"]
+        time.sleep(0.01 * (5 - len(ids)))  # later chunks answer first
+        return {"success": True, "user_time": f"2026-01-01 00:00:0{len(ids)}",
+                "states": {str(i): {"battery_level": i} for i in ids if i != 4}, "not_exist": [4] if 4 in ids else []}
+
+    answers = fetch_chunks(answer, {"allow_not_exist": True}, "trackers", [1, 2, 3, 4, 5, 6, 7], chunk_size=3, concurrency=3)
+    merged = merge_states(answers)
+    assert list(merged) == ["success", "user_time", "states", "not_exist"]
+    assert list(merged["states"]) == ["1", "2", "3", "5", "6", "7"] and merged["not_exist"] == [4]
+    assert merged["user_time"] == "2026-01-01 00:00:03"
+
+
+def test_fetch_chunks_raises_the_first_error():
+    def answer(body):
+        if 2 in body["trackers"]:
+            raise ApiError(217, "List contains nonexistent entities")
+        return {"success": True, "states": {}}
+
+    with pytest.raises(ApiError) as e:
+        fetch_chunks(answer, {}, "trackers", [1, 2, 3], chunk_size=1)
+    assert e.value.code == 217
+
+
+# ---- the CLI layer: argv in, requests out (--dry-run), no network ---------------------------------
+@pytest.fixture
+def env(tmp_path):
+    return {
+        "TRACKERCTL_CONFIG": str(tmp_path / "cfg" / "config.toml"),
+        "TRACKERCTL_KEYRING": "file",
+        "TRACKERCTL_HASH": "a" * 32,
+        "TRACKERCTL_PANEL_HASH": "b" * 32,
+        "TRACKERCTL_API_URL": "us",
+    }
+
+
+def run(env, *args, input=None):
+    from trackerctl.cli.app import build_cli
+    from trackerctl.cli.context import AppContext
+
+    return CliRunner().invoke(build_cli(), list(args), obj=AppContext(env=env), input=input)
+
+
+def bodies(result) -> list[dict]:
+    return [json.loads(line)["body"] for line in result.stdout.splitlines()]
+
+
+def test_cli_dry_run_prints_one_request_per_chunk(env):
+    ids = [str(i) for i in range(1, 1201)]
+    deleted = run(env, "--dry-run", "panel", "tracker", "batch-delete-clones", *ids)
+    assert deleted.exit_code == 0, deleted.stderr
+    assert [len(b["trackers"]) for b in bodies(deleted)] == [500, 500, 200]
+    assert bodies(deleted)[2]["trackers"][-1] == 1200  # ints
+    cloned = run(env, "--dry-run", "panel", "tracker", "batch-clone", *ids, "--user-id", "9", "--ignore-existing")
+    assert [(len(b["tracker_ids"]), b["user_id"], b["ignore_existing"]) for b in bodies(cloned)] == [(1000, 9, True), (200, 9, True)]
+    states = run(env, "--dry-run", "tracker", "get-states", "1", "2", "3", "--chunk-size", "2", "--allow-not-exist")
+    assert bodies(states) == [{"trackers": [1, 2], "allow_not_exist": True}, {"trackers": [3], "allow_not_exist": True}]
+
+
+def test_cli_ids_from_a_csv_file_stdin_and_arguments_keep_their_type_and_lose_repeats(env, tmp_path):
+    csv_file = tmp_path / "bundles.csv"
+    csv_file.write_text("# supplier batch 7\nimei,model\n012345678901234,fmb920\n\n350000000000001,fmb920\n")
+    done = run(env, "--dry-run", "panel", "bundle", "import", "350000000000001", "--from-file", str(csv_file),
+               "--equip-id", "13785", "--no-factory-preset")
+    assert done.exit_code == 0, done.stderr
+    assert bodies(done) == [{"imeis": ["350000000000001", "012345678901234"], "equip_id": 13785, "factory_preset": False}]
+    assert "1 repeated IMEIs left out" in done.stderr
+    piped = run(env, "--dry-run", "panel", "bundle", "import", "--equip-id", "13785", "--factory-preset", input="111\n222\n")
+    assert bodies(piped)[0]["imeis"] == ["111", "222"]
+
+
+@pytest.mark.parametrize("args", [
+    ("panel", "bundle", "import", "3500x", "--equip-id", "1", "--no-factory-preset"),
+    ("panel", "bundle", "import", "3500", "--equip-id", "1", "--no-factory-preset", "--chunk-size", "0"),
+    ("panel", "bundle", "import", "3500", "--equip-id", "1", "--no-factory-preset", "--chunk-size", "1001"),
+    ("panel", "tracker", "batch-delete-clones", "1", "--yes", "--chunk-size", "501"),
+    ("panel", "tracker", "batch-clone", "1", "--user-id", "2", "--chunk-size", "1001"),
+    ("panel", "tracker", "batch-clone", "0", "--user-id", "2"),
+    ("tracker", "get-states", "1", "--concurrency", "0"),
+    ("tracker", "get-states", "1", "--concurrency", "65"),
+    ("tracker", "get-states", "x"),
+    ("panel", "tracker", "batch-delete-clones", "1"),  # destructive, no terminal, no --yes
+])
+def test_cli_checks_everything_before_sending(env, args):
+    result = run(env, *args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+
+
+# ---- the client shared by the workers ------------------------------------------------------------
+def test_threads_sharing_the_client_look_the_credential_up_once_and_renew_it_once():
+    import httpx
+
+    from trackerctl.api.client import ApiClient, RetryPolicy
+
+    looked_up, renewals = [], []
+
+    def handler(request):
+        time.sleep(0.01)
+        if request.headers["Authorization"] == "NVX old":
+            return httpx.Response(400, json={"success": False, "status": {"code": 4, "description": "session ended"}})
+        return httpx.Response(200, json={"success": True})
+
+    def credential(api):
+        looked_up.append(api)
+        return "old"
+
+    def renew(api):
+        renewals.append(api)
+        time.sleep(0.05)
+        return "new"
+
+    client = ApiClient("https://api.example.com/v2", credential=credential, renew=renew, transport=httpx.MockTransport(handler),
+                       retry=RetryPolicy(attempts=2, base_delay=0, max_delay=0))
+    client.reserve_connections(16)
+    call = lambda body, idem: client.call("panel/tracker/batch_delete_clones", body, api="panel", read_only=False,  # noqa: E731
+                                          idempotent=idem)
+    out = list(BulkJob(call, DeleteClones(), {}, list(range(1, 161)), chunk_size=5, concurrency=16).run())
+    assert {o.status for o in out} == {"succeeded"} and len(out) == 160
+    assert looked_up == ["panel"] and renewals == ["panel"]

@@ -1,0 +1,182 @@
+"""Runners of the bulk commands (CLI-CONTRACT.md section 8): `panel bundle import`,
+`panel tracker batch-delete-clones`, `panel tracker batch-clone` (`run_bulk`) and
+`tracker get-states` (`run_get_states`). Named by `Action.handler` in the registry.
+
+Parse and check everything (ids from the arguments, `--from-file`, or stdin when it is not a
+terminal; `--chunk-size`, `--concurrency`), then hand the work to `trackerctl.bulk` and render
+what it reports. Nothing is sent before every check has passed (exit 2 otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trackerctl.api.action import Action
+from trackerctl.api.errors import Interrupted, PartialFailure, UsageError
+from trackerctl.cli.context import AppContext
+from trackerctl.cli.runners import TrackerctlAborted, request_body
+
+DEFAULT_CONCURRENCY = 4
+GRACE = 3.0  # seconds given to the requests under way after Ctrl-C
+
+
+def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
+    from trackerctl import bulk
+    from trackerctl.output import BulkResult
+
+    body, items, chunk_size, concurrency = _prepare(app, action, values)
+    _confirm(app, action, len(items))
+    client = app.client()
+    if app.options.dry_run:
+        _dry_run(app, action, body, items, chunk_size)
+        return
+    client.reserve_connections(concurrency)
+
+    def call(request: dict[str, Any], idempotent: bool) -> dict[str, Any]:
+        return client.call(action.path, request, api=action.api, read_only=action.read_only, idempotent=idempotent)
+
+    job = bulk.BulkJob(call, bulk.STRATEGIES[action.path](body), body, items, chunk_size=chunk_size,
+                       concurrency=concurrency, notice=app.output.notice)
+    output = app.output
+    result = BulkResult()
+    counts = {bulk.SUCCEEDED: 0, bulk.SKIPPED: 0, bulk.FAILED: 0}
+
+    def rows(outcomes: Any) -> Any:
+        for outcome in outcomes:
+            counts[outcome.status] += 1
+            yield outcome.as_json()
+
+    def collect(outcomes: Any) -> None:
+        for outcome in outcomes:
+            counts[outcome.status] += 1
+            if outcome.status == bulk.FAILED:
+                result.failed.append({"item": outcome.item, "code": outcome.code, "description": outcome.description})
+            else:
+                getattr(result, outcome.status).append(outcome.item)
+
+    streaming = output.format == "jsonl"  # one line per item as it is decided: nothing held
+    with output.progress(len(items), _verb(action)) as advance:
+        job.progress = advance
+        try:
+            if streaming:
+                output.stream(rows(job.run()))
+            else:
+                collect(job.run())
+        except KeyboardInterrupt:
+            try:
+                if streaming:
+                    output.stream(rows(job.finish(GRACE)))
+                else:
+                    collect(job.finish(GRACE))
+            except KeyboardInterrupt:
+                job.abort()
+            _interrupted(job, counts)
+
+    stopped = job.stopped_by
+    if stopped is not None and not counts[bulk.SUCCEEDED] and not counts[bulk.SKIPPED]:
+        # nothing was done: the error says it all, with its own exit code (3 for a session, 5 for a
+        # dead server); in jsonl the lines already streamed say each item failed with it
+        raise stopped
+    summary = f"{counts[bulk.SUCCEEDED]} succeeded, {counts[bulk.SKIPPED]} skipped, {counts[bulk.FAILED]} failed"
+    if streaming:
+        output.notice(summary)
+    else:
+        order = {item: n for n, item in enumerate(items)}
+        result.succeeded.sort(key=order.__getitem__)
+        result.skipped.sort(key=order.__getitem__)
+        result.failed.sort(key=lambda f: order[f["item"]])
+        output.bulk_result(result)
+    if stopped is not None:
+        message = stopped.message if stopped.message.startswith("error") else f"error: {stopped.message}"
+        output.error(f"{message} (nothing more was sent: the items left are reported failed)", hint=stopped.hint)
+    if counts[bulk.FAILED]:
+        raise PartialFailure(f"{counts[bulk.FAILED]} of {len(items)} items failed",
+                             hint="the result lists each failed item; running the same command again skips what is done")
+
+
+def run_get_states(app: AppContext, action: Action, values: dict[str, Any]) -> None:
+    from trackerctl import bulk
+
+    body, items, chunk_size, concurrency = _prepare(app, action, values)
+    client = app.client()
+    if app.options.dry_run:
+        _dry_run(app, action, body, items, chunk_size)
+        return
+    client.reserve_connections(concurrency)
+
+    def call(request: dict[str, Any]) -> dict[str, Any]:
+        return client.call(action.path, request, api=action.api)
+
+    with app.output.progress(len(items), "getting states") as advance:
+        answers = bulk.fetch_chunks(call, body, action.bulk_key or "", items, chunk_size=chunk_size,
+                                    concurrency=concurrency, progress=advance)
+    app.output.result(bulk.merge_states(answers), records=action.result, columns=action.columns)
+
+
+# ---- parse and check ----------------------------------------------------------------------------
+def _prepare(app: AppContext, action: Action, values: dict[str, Any]) -> tuple[dict[str, Any], list[Any], int, int]:
+    """(the request body without the ids, the ids in order with repeats left out, chunk size, concurrency)."""
+    from trackerctl import bulk
+
+    key = action.bulk_key or ""
+    limit = action.max_chunk or bulk.DEFAULT_LIMIT
+    chunk_size = values.pop("chunk_size", None)
+    concurrency = values.pop("concurrency", None)
+    chunk_size = (action.max_chunk or bulk.DEFAULT_CHUNK) if chunk_size is None else chunk_size
+    concurrency = DEFAULT_CONCURRENCY if concurrency is None else concurrency
+    if not 1 <= chunk_size <= limit:
+        raise UsageError(f"invalid value for --chunk-size: {chunk_size} is not from 1 to {limit}"
+                         f"{' (the API takes at most ' + str(limit) + ' ids per request)' if action.max_chunk else ''}")
+    if not 1 <= concurrency <= bulk.MAX_CONCURRENCY:
+        raise UsageError(f"invalid value for --concurrency: {concurrency} is not from 1 to {bulk.MAX_CONCURRENCY}")
+    if not values.get(key) and not values.get("from_file") and not _isatty(app.stdin):
+        values["from_file"] = "-"  # ids piped in: `cut -d, -f1 imeis.csv | trackerctl panel bundle import ...`
+    body = request_body(app, action, values)
+    given = body.pop(key)
+    items = list(dict.fromkeys(given))
+    if len(items) < len(given):
+        app.output.notice(f"{len(given) - len(items)} repeated {'IMEIs' if key == 'imeis' else 'ids'} left out")
+    return body, items, chunk_size, concurrency
+
+
+def _dry_run(app: AppContext, action: Action, body: dict[str, Any], items: list[Any], chunk_size: int) -> None:
+    """One printed request per chunk (the client prints it and sends nothing)."""
+    client = app.client()
+    for start in range(0, len(items), chunk_size):
+        client.call(action.path, {**body, action.bulk_key or "": items[start : start + chunk_size]},
+                    api=action.api, read_only=action.read_only)
+
+
+def _confirm(app: AppContext, action: Action, count: int) -> None:
+    """Destructive bulk actions: ask on a terminal, else require --yes (nothing is sent otherwise)."""
+    if not action.destructive or app.options.yes or app.options.dry_run:
+        return
+    what = f"{' '.join(action.command_path)} with {count} ids"
+    if not app.interactive():
+        raise UsageError(f"{what} is destructive: confirm with --yes (no terminal to ask on)")
+    app.stderr.write(f"{action.summary} This cannot be undone.\nRun `{what}`? [y/N] ")
+    app.stderr.flush()
+    if app.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise TrackerctlAborted("not confirmed; nothing was sent")
+
+
+def _interrupted(job: Any, counts: dict[str, int]) -> None:
+    pending, in_flight = job.unfinished()
+    done = ", ".join(f"{n} {status}" for status, n in counts.items())
+    unsure = f", {in_flight} of them in requests under way that may or may not have been applied" if in_flight else ""
+    raise Interrupted(
+        f"interrupted: {done}; {pending} items not done{unsure}",
+        hint="run the same command again to finish: what is already done is skipped",
+    )
+
+
+def _verb(action: Action) -> str:
+    return {"panel/tracker/bundle/import": "importing", "panel/tracker/batch_delete_clones": "deleting clones",
+            "panel/tracker/batch_clone": "cloning"}.get(action.path, action.path)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
