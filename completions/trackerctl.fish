@@ -197,9 +197,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
             __trackerctl_globals
         case 'panel tracker bundle list'
-            set -g __trackerctl_o '--clones-filter' '--filter' '--order-by' '--ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending' 'Order ascending (default) or descending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending' 'Order ascending (default) or descending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
             __trackerctl_globals
         case 'panel tracker bundle read'
             set -g __trackerctl_o '--help' '-h'
@@ -329,9 +329,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
             __trackerctl_globals
         case 'panel bundle list'
-            set -g __trackerctl_o '--clones-filter' '--filter' '--order-by' '--ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending' 'Order ascending (default) or descending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending' 'Order ascending (default) or descending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
             __trackerctl_globals
         case 'panel bundle read'
             set -g __trackerctl_o '--help' '-h'

@@ -458,6 +458,10 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         "panel/tracker/bundle/list",
         "List the dealer's bundles, with filters, ordering and paging.",
         (
+            # Not in the document's parameter table, but its 201 names them ("if user_id or tariff_id
+            # specified but was not found") and the list mirrors panel/tracker/list (spec/README).
+            Param("user_id", "int", "Only bundles of this user's trackers.", required=False, ge=1),
+            Param("tariff_id", "int", "Only bundles on this tariff.", required=False, ge=1),
             CLONES_FILTER,
             Param("filter", "str", "Text that id, IMEI, model code, ICCID or assign time must contain.", required=False),
             Param(

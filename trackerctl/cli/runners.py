@@ -27,8 +27,11 @@ def run_action(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     body = request_body(app, action, values)
     confirm(app, action, body)
     answer = app.client().call(action.path, body, api=action.api, read_only=action.read_only)
-    if not app.options.dry_run:
-        app.output.result(answer, records=action.result, columns=action.columns)
+    if app.options.dry_run:
+        return
+    app.output.result(answer, records=action.result, columns=action.columns)
+    if set(answer) <= {"success"} and app.output.format in ("table", "csv"):
+        app.output.notice(f"done: {' '.join(action.command_path)}")  # json says {}; a person wants a word
 
 
 def request_body(app: AppContext, action: Action, values: dict[str, Any]) -> dict[str, Any]:
