@@ -78,7 +78,7 @@ function __trackerctl_node
             __trackerctl_globals
         case 'tracker get-states'
             set -g __trackerctl_o '--list-blocked' '--no-list-blocked' '--allow-not-exist' '--no-allow-not-exist' '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'List blocked trackers in `blocked` instead of failing with 208' 'List blocked trackers in `blocked` instead of failing with 208' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most the API limit)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_od 'List blocked trackers in `blocked` instead of failing with 208' 'List blocked trackers in `blocked` instead of failing with 208' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--from-file' '--chunk-size' '--concurrency'
             __trackerctl_globals
         case 'tracker list-models'
@@ -193,7 +193,7 @@ function __trackerctl_node
             __trackerctl_globals
         case 'panel tracker bundle import'
             set -g __trackerctl_o '--equip-id' '--factory-preset' '--no-factory-preset' '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most the API limit)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
             __trackerctl_globals
         case 'panel tracker bundle list'
@@ -325,7 +325,7 @@ function __trackerctl_node
             __trackerctl_globals
         case 'panel bundle import'
             set -g __trackerctl_o '--equip-id' '--factory-preset' '--no-factory-preset' '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most the API limit)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
             __trackerctl_globals
         case 'panel bundle list'

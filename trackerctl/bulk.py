@@ -188,7 +188,6 @@ class ImportBundles(Strategy):
     key = "imeis"
     idempotent = True
     skip_codes = frozenset({247})
-    search_codes = frozenset({201})
     job_codes = JOB_CODES | {204}  # no equipment with that equip_id
 
 

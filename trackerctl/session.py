@@ -39,21 +39,23 @@ class Session:
     env: Mapping[str, str]
     client_factory: Callable[[], "ApiClient"] = field(repr=False, default=None)  # type: ignore[assignment]
     notice: Callable[[str], None] = lambda msg: None
+    offline: bool = False  # --dry-run: never log in
     _renewed: set[str] = field(default_factory=set)
 
     # -- what the client sends ----------------------------------------------------------------
     def credential(self, api: "Api") -> str | None:
-        """The stored (or environment) credential; logs in first when only a login is configured."""
+        """The stored (or environment) credential; logs in first when only a login is configured
+        (not under --dry-run, which sends nothing: there it is None)."""
         secret = self.store.get(self.profile, api)
         if secret:
             return secret.value
-        if self._password_login(api) is not None:
-            return self.renew(api)
+        if not self.offline and self._password_login(api) is not None:
+            return self.renew(api, first=True)
         return None
 
-    def renew(self, api: "Api") -> str | None:
+    def renew(self, api: "Api", *, first: bool = False) -> str | None:
         """Log in again with a known login and password, once per process; None when impossible."""
-        if api in self._renewed:
+        if api in self._renewed or self.offline:
             return None
         self._renewed.add(api)
         creds = self._password_login(api)
@@ -67,7 +69,8 @@ class Session:
                 f"session ended and logging in again as {login} failed: error {e.code}: {e.description}",
                 hint=f"run `trackerctl auth login{' --panel' if api == 'panel' else ''}`",
             ) from None
-        self.notice(f"{'panel' if api == 'panel' else 'user'} session renewed: logged in again as {login}")
+        what = "panel" if api == "panel" else "user"
+        self.notice(f"logged in to the {what} API as {login}" if first else f"{what} session renewed: logged in again as {login}")
         return result.hash
 
     def _password_login(self, api: "Api") -> tuple[str, str] | None:

@@ -273,3 +273,22 @@ def test_two_factor_code_prompt_on_a_terminal(home, server):
     assert proc.wait(20) == 0
     os.close(master)
     assert cli(env, "tracker", "list", "-o", "json").returncode == 0
+
+
+def test_sigterm_ends_like_ctrl_c(home, serve):
+    slow = serve("--latency", "20000")
+    env = {**home, "TRACKERCTL_API_URL": slow.url, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef"}
+    proc = subprocess.Popen([*TRACKERCTL, "tracker", "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.terminate()
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and out == "" and "Traceback" not in err
+
+
+def test_dry_run_never_logs_in(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_PANEL_LOGIN": PANEL[0], "TRACKERCTL_PANEL_PASSWORD": PANEL[1]}
+    out = cli(env, "panel", "tracker", "read", "123456", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    (req,) = [json.loads(line) for line in out.stdout.splitlines()]
+    assert req["url"].endswith("/panel/tracker/read") and "Authorization" not in req["headers"]
+    assert PANEL[1] not in out.stdout + out.stderr

@@ -334,6 +334,28 @@ def test_clone_with_ignore_existing_reads_the_per_tracker_list():
     assert out["skipped"] == [2] and out["succeeded"] == [1, 3]
 
 
+def test_clone_fails_the_trackers_an_answer_names_and_re_sends_the_rest():
+    def answer(body, idem):
+        ids = body["tracker_ids"]
+        for code, bad in ((201, {3}), (219, {5}), (246, {7})):
+            named = [i for i in ids if i in bad]
+            if named:
+                raise ApiError(code, f"d{code}", extra={"list": named})
+        return {"success": True, "list": [{"tracker_id": i, "id": 100 + i} for i in ids]}
+
+    call = Recorder(answer)
+    out = by_status(BulkJob(call, CloneTrackers(), {"user_id": 9}, list(range(1, 11)), chunk_size=10).run())
+    assert out["failed"] == [(3, 201, "d201"), (5, 219, "d219"), (7, 246, "d246")]
+    assert out["succeeded"] == [1, 2, 4, 6, 8, 9, 10] and len(call.bodies) == 4
+
+
+def test_clone_to_no_such_user_stops_the_job():
+    call = Recorder(lambda body, idem: (_ for _ in ()).throw(ApiError(246, "Invalid user ID")))
+    job = BulkJob(call, CloneTrackers(), {"user_id": 9}, list(range(1, 3001)), chunk_size=1000, concurrency=1)
+    out = list(job.run())
+    assert len(call.bodies) == 1 and len(out) == 3000 and {o.code for o in out} == {246}
+
+
 # ---- interrupt -----------------------------------------------------------------------------------
 def test_interrupt_stops_taking_work_and_passes_on_what_finishes_in_time():
     def answer(body, idem):

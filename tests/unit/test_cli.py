@@ -161,3 +161,22 @@ def test_malformed_credentials_file_is_exit_2_nothing_sent_nothing_overwritten(e
     assert result.exit_code == 2 and str(creds) in result.stderr
     assert creds.read_text() == "{not json"
     assert run(bare, "--api-url", "https://api.example.com/v2", "tracker", "list").exit_code == 2
+
+
+def test_from_file_plain_lines_csv_and_a_lone_header(env, tmp_path):
+    plain = tmp_path / "ids.txt"
+    plain.write_text("# clones to drop\n458412\n\n777003\n")
+    lone = tmp_path / "lone.csv"
+    lone.write_text("tracker_id\n458412\n777003\n")
+    table = tmp_path / "ids.csv"
+    table.write_text("label,tracker_id\nA,458412\nB,777003\n")
+    bodies = []
+    for path in (plain, lone, table):
+        result = run(env, "panel", "tracker", "batch-delete-clones", "--from-file", str(path), "--dry-run")
+        assert result.exit_code == 0, result.stderr
+        bodies.append(requests(result)[0]["body"])
+    assert bodies == [{"trackers": [458412, 777003]}] * 3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,id\nA,1\n")
+    result = run(env, "panel", "tracker", "batch-delete-clones", "--from-file", str(bad), "--dry-run")
+    assert result.exit_code == 2 and "tracker_id" in result.stderr and result.stdout == ""

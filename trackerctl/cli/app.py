@@ -43,9 +43,18 @@ def run(argv: Sequence[str]) -> int:
     if wants_version(argv):
         print(f"trackerctl {__version__}")
         return 0
+    import signal
+
     import typer
 
+    # cron's `timeout` and service managers stop a job with SIGTERM: end it as Ctrl-C would, so a
+    # bulk command reports what finished and nothing prints a traceback.
+    signal.signal(signal.SIGTERM, _interrupt)
     return typer.main.get_command(build_cli()).main(list(argv), prog_name="trackerctl", standalone_mode=False)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def build_cli() -> Any:

@@ -198,6 +198,7 @@ class AppContext:
             self.env,
             client_factory=self.client,
             notice=self.output.notice,
+            offline=self.options.dry_run,
         )
 
     def client(self) -> "ApiClient":

@@ -17,6 +17,7 @@ from typer._click import Command
 
 from trackerctl.api.action import Action, Param
 from trackerctl.api.endpoints import REGISTRY
+from trackerctl.bulk import DEFAULT_LIMIT
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.lazy import LazyGroup
 from trackerctl.cli.options import with_global_options
@@ -81,7 +82,7 @@ def build_command(action: Action, name: str) -> Command:
         params.append(_extra("from_file", str | None, typer.Option("--from-file", metavar="PATH",
                              help="Read the ids from a file (one per line, or CSV with a header), - for stdin.")))
         params.append(_extra("chunk_size", int | None, typer.Option("--chunk-size", metavar="N",
-                             help=f"Ids per request (at most {action.max_chunk or 'the API limit'}).")))
+                             help=f"Ids per request (at most {action.max_chunk or DEFAULT_LIMIT}).")))
         params.append(_extra("concurrency", int, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."), 4))
     if action.paginated:
         params.append(_extra("all", bool, typer.Option("--all", help="Fetch every page; jsonl streams records as pages arrive."), False))

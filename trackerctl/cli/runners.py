@@ -144,9 +144,10 @@ def read_items(app: AppContext, source: str | None, p: Param) -> list[str]:
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         return []
-    if "," not in lines[0]:
-        return [line.strip() for line in lines]
     item = _item_name(p)
+    if "," not in lines[0]:  # one item per line; a lone header naming the column is dropped too
+        first = lines[0].strip().strip('"').lower()
+        return [line.strip() for line in (lines[1:] if first == item else lines)]
     reader = csv.DictReader(io.StringIO("\n".join(lines)))
     header = [h.strip() for h in reader.fieldnames or []]
     if item not in header:

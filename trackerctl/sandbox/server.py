@@ -157,6 +157,7 @@ def _phrase(status: int) -> str:
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # idle keep-alive threads must not hold up server_close
+    request_queue_size = 128  # listen backlog: a bulk job opens --concurrency connections at once
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox, *, family: int = socket.AF_INET, access_log: bool = False) -> None:
         self.address_family = family
