@@ -144,6 +144,7 @@ class ApiClient:
         self._lock = threading.Lock()  # the pool's creation
         self._auth_lock = threading.RLock()  # the credential's lookup and renewal (which log in through this client)
         self._hashes: dict[str, str | None] = {}
+        self._urls: dict[str, Any] = {}  # path -> parsed httpx.URL
 
     # -- public -------------------------------------------------------------------------------
     def call(
@@ -244,6 +245,14 @@ class ApiClient:
             return new
 
     # -- one exchange -------------------------------------------------------------------------
+    def _url(self, path: str) -> "httpx.URL":
+        url = self._urls.get(path)
+        if url is None:
+            import httpx
+
+            url = self._urls[path] = httpx.URL(f"{self.base_url}/{path}")
+        return url
+
     def _client(self) -> "httpx.Client":
         if self._http is not None:
             return self._http
@@ -266,7 +275,7 @@ class ApiClient:
         import httpx
 
         url = f"{self.base_url}/{path}"
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
         if hash_:
             headers["Authorization"] = f"NVX {hash_}"
         content = json.dumps(body, ensure_ascii=False).encode()
@@ -277,7 +286,12 @@ class ApiClient:
             self._trace(f"> {_masked_json(body)}")
         started = time.monotonic()
         try:
-            resp = self._client().post(url, content=content, headers=headers)
+            # A request built here and sent as is: Client.post would re-parse the URL and merge
+            # cookies and default headers on every call, about a fifth of a bulk job's client CPU.
+            request = httpx.Request("POST", self._url(path), content=content, headers=headers,
+                                    extensions={"timeout": {"connect": self._timeout, "read": self._timeout,
+                                                            "write": self._timeout, "pool": self._timeout}})
+            resp = self._client().send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
             raise _Retry(f"cannot connect to {self.base_url}: {_reason(e)}", open_outcome=False) from None
         except (httpx.ReadTimeout, httpx.WriteTimeout) as e:
