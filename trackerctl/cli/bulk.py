@@ -14,7 +14,7 @@ from typing import Any
 from trackerctl.api.action import Action
 from trackerctl.api.errors import Interrupted, PartialFailure, UsageError
 from trackerctl.cli.context import AppContext
-from trackerctl.cli.runners import TrackerctlAborted, request_body
+from trackerctl.cli.runners import confirm, request_body
 
 DEFAULT_CONCURRENCY = 4
 GRACE = 3.0  # seconds given to the requests under way after Ctrl-C
@@ -25,7 +25,7 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     from trackerctl.output import BulkResult
 
     body, items, chunk_size, concurrency = _prepare(app, action, values)
-    _confirm(app, action, len(items))
+    confirm(app, action, body, what=f"{' '.join(action.command_path)} with {len(items)} ids")
     client = app.client()
     if app.options.dry_run:
         _dry_run(app, action, body, items, chunk_size)
@@ -145,19 +145,6 @@ def _dry_run(app: AppContext, action: Action, body: dict[str, Any], items: list[
     for start in range(0, len(items), chunk_size):
         client.call(action.path, {**body, action.bulk_key or "": items[start : start + chunk_size]},
                     api=action.api, read_only=action.read_only)
-
-
-def _confirm(app: AppContext, action: Action, count: int) -> None:
-    """Destructive bulk actions: ask on a terminal, else require --yes (nothing is sent otherwise)."""
-    if not action.destructive or app.options.yes or app.options.dry_run:
-        return
-    what = f"{' '.join(action.command_path)} with {count} ids"
-    if not app.interactive():
-        raise UsageError(f"{what} is destructive: confirm with --yes (no terminal to ask on)")
-    app.stderr.write(f"{action.summary} This cannot be undone.\nRun `{what}`? [y/N] ")
-    app.stderr.flush()
-    if app.stdin.readline().strip().lower() not in ("y", "yes"):
-        raise TrackerctlAborted("not confirmed; nothing was sent")
 
 
 def _interrupted(job: Any, counts: dict[str, int]) -> None:

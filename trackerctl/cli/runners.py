@@ -161,17 +161,21 @@ def _item_name(p: Param) -> str:
     return {"imeis": "imei", "trackers": "tracker_id", "tracker_ids": "tracker_id"}.get(p.name, p.name.rstrip("s"))
 
 
-def confirm(app: AppContext, action: Action, body: dict[str, Any]) -> None:
-    """Destructive actions: ask on a terminal; elsewhere require --yes (nothing is sent otherwise)."""
+def confirm(app: AppContext, action: Action, body: dict[str, Any], *, what: str | None = None) -> None:
+    """Destructive actions: ask on a terminal; elsewhere require --yes (nothing is sent otherwise).
+
+    `what` names the command line in the question; by default the command and its primary key.
+    """
     if not action.destructive or app.options.yes or app.options.dry_run:
         return
-    what = f"{' '.join(action.command_path)} {' '.join(str(body[p.name]) for p in action.positionals if p.name in body)}"
+    if what is None:
+        keys = " ".join(str(body[p.name]) for p in action.positionals if p.name in body)
+        what = f"{' '.join(action.command_path)} {keys}".strip()
     if not app.interactive():
-        raise UsageError(f"{what.strip()} is destructive: confirm with --yes (no terminal to ask on)")
-    app.stderr.write(f"{action.summary} This cannot be undone.\nRun `{what.strip()}`? [y/N] ")
+        raise UsageError(f"{what} is destructive: confirm with --yes (no terminal to ask on)")
+    app.stderr.write(f"{action.summary} This cannot be undone.\nRun `{what}`? [y/N] ")
     app.stderr.flush()
-    answer = app.stdin.readline().strip().lower()
-    if answer not in ("y", "yes"):
+    if app.stdin.readline().strip().lower() not in ("y", "yes"):
         raise TrackerctlAborted("not confirmed; nothing was sent")
 
 

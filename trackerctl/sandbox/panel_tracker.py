@@ -203,13 +203,19 @@ def _insert_clones(ctx: Ctx, user_id: int, sources: list[tuple[int, str]]) -> li
 # ---- clones --------------------------------------------------------------------------------------
 
 
-@action("panel/tracker/clone", api="panel", permission=("trackers", "create"))
-def clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """A clone of a non-clone tracker for another user of the dealer: `{"id": new clone}`."""
-    row = records.dealer_tracker(ctx, p["tracker_id"])
+def _original(ctx: Ctx, tracker_id: int) -> Any:
+    """A tracker of the dealer that is not a clone (219) and whose source is intact (252)."""
+    row = records.dealer_tracker(ctx, tracker_id)
     if row["clone"]:
         raise ApiFailure(219)
     _not_corrupted(row)
+    return row
+
+
+@action("panel/tracker/clone", api="panel", permission=("trackers", "create"))
+def clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """A clone of a non-clone tracker for another user of the dealer: `{"id": new clone}`."""
+    row = _original(ctx, p["tracker_id"])
     user = _target_user(ctx, p["user_id"])
     if user["id"] == row["user_id"]:
         raise ApiFailure(246)
@@ -314,10 +320,7 @@ def batch_delete_clones(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @action("panel/tracker/corrupt", api="panel", permission=("trackers", "corrupt"))
 def corrupt(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Mark the tracker deleted and corrupt its source; 253 with the clone ids unless corrupt_clones."""
-    row = records.dealer_tracker(ctx, p["tracker_id"])
-    if row["clone"]:
-        raise ApiFailure(219)
-    _not_corrupted(row)
+    row = _original(ctx, p["tracker_id"])
     clones = [r[0] for r in ctx.conn.execute(
         "SELECT id FROM trackers WHERE source_id = ? AND clone = 1 AND deleted = 0 ORDER BY id", (row["source_id"],)
     )]
@@ -334,10 +337,7 @@ def corrupt(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @action("panel/tracker/move", api="panel", permission=(("trackers", "create"), ("trackers", "delete")))
 def move(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """The tracker to another user of the dealer, as a new record: `{"id": its new id}`."""
-    row = records.dealer_tracker(ctx, p["tracker_id"])
-    if row["clone"]:
-        raise ApiFailure(219)
-    _not_corrupted(row)
+    row = _original(ctx, p["tracker_id"])
     user = _target_user(ctx, p["user_id"])
     if user["id"] == row["user_id"]:
         raise ApiFailure(246)

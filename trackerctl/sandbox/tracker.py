@@ -763,16 +763,12 @@ def _apn(values: dict[str, str]) -> tuple[str, str, str]:
     return values.get("apn_name", ""), values.get("apn_user", ""), values.get("apn_password", "")
 
 
-@action("tracker/register", api="user", right="tracker_register")
-def register(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """Register a device through a plugin. Order 204, 220, 222, 7 (plugin parameters, device_id),
-    224, 258, 226, 223, 227, 221, 225."""
-    _group(ctx, p["group_id"])
-    model = _model(ctx, p["model"])
-    if model is None:
-        raise ApiFailure(220)
+
+def _new_device(ctx: Ctx, p: dict[str, Any], model: Any, *, replacing: bool) -> tuple[Any, str, dict[str, Any], str | None, Any]:
+    """The plugin's values for a device being registered or put in: (plugin, device id, plugin
+    values, phone, bundle); 222, 224 and, for a bundled SIM (ICCID), 258 and the SIM's own checks."""
     plugin = _plugin(ctx, p["plugin_id"], model)
-    device_id, values = _plugin_values(ctx, plugin, model, p.get("device_id"), replacing=False)
+    device_id, values = _plugin_values(ctx, plugin, model, p.get("device_id"), replacing=replacing)
     _device_id_free(ctx, device_id)
     phone = values.get("phone")
     bundle = None
@@ -781,6 +777,17 @@ def register(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         if bundle is None:
             raise ApiFailure(258)
         phone = _sim(ctx, values["iccid"], bundle)["phone"]
+    return plugin, device_id, values, phone, bundle
+
+@action("tracker/register", api="user", right="tracker_register")
+def register(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """Register a device through a plugin. Order 204, 220, 222, 7 (plugin parameters, device_id),
+    224, 258, 226, 223, 227, 221, 225."""
+    _group(ctx, p["group_id"])
+    model = _model(ctx, p["model"])
+    if model is None:
+        raise ApiFailure(220)
+    plugin, device_id, values, phone, bundle = _new_device(ctx, p, model, replacing=False)
     _phone_free(ctx, phone)
     code = _activation_code(ctx, values["activation_code"]) if "activation_code" in values else None
     _device_limit(ctx, 1)
@@ -919,16 +926,7 @@ def replace(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if model is None:
         raise ApiFailure(220)
     _not_mobile_apps(row["model"], model["code"], "model")
-    plugin = _plugin(ctx, p["plugin_id"], model)
-    device_id, values = _plugin_values(ctx, plugin, model, p.get("device_id"), replacing=True)
-    _device_id_free(ctx, device_id)
-    phone = values.get("phone")
-    bundle = None
-    if "iccid" in values:
-        bundle = _bundle(ctx, device_id)
-        if bundle is None:
-            raise ApiFailure(258)
-        phone = _sim(ctx, values["iccid"], bundle)["phone"]
+    plugin, device_id, values, phone, bundle = _new_device(ctx, p, model, replacing=True)
     _phone_free(ctx, phone, row["source_id"])
     _device_limit(ctx, 0)
     _tariff_for(ctx, row["tariff_id"])

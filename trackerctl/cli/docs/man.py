@@ -258,13 +258,17 @@ def _root_page(root: Node) -> str:
     return "\n".join(out) + "\n"
 
 
-def _group_page(node: Node, root: Node) -> str:
-    out = _header(node, node.summary)
-    out += _synopsis(node)
-    out.append(_section("DESCRIPTION"))
-    out.append(prose(node.summary))
+def _opening(node: Node) -> list[str]:
+    """NAME, SYNOPSIS and the DESCRIPTION's paragraphs, as every command and group page begins."""
+    out = _header(node, node.summary) + _synopsis(node)
+    out += [_section("DESCRIPTION"), prose(node.summary)]
     for p in node.description:
         out += [".PP", prose(p)]
+    return out
+
+
+def _group_page(node: Node, root: Node) -> str:
+    out = _opening(node)
     aliases = _aliases_of(node, root)
     canon = _group_canonical(node, root)
     if canon and " ".join(canon) not in node.summary:
@@ -275,12 +279,7 @@ def _group_page(node: Node, root: Node) -> str:
 
 
 def _leaf_page(node: Node, root: Node) -> str:
-    out = _header(node, node.summary)
-    out += _synopsis(node)
-    out.append(_section("DESCRIPTION"))
-    out.append(prose(node.summary))
-    for p in node.description:
-        out += [".PP", prose(p)]
+    out = _opening(node)
     if node.canonical:
         out += [".PP", prose(f"An alias of `{' '.join(('trackerctl',) + node.canonical)}`: the same command.")]
     if node.action is not None:

@@ -15,6 +15,7 @@ NODE is the command path without `trackerctl` ("" for the root, "panel tracker l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from trackerctl.cli.docs.tree import BUILTIN_PROFILE_NAMES, FILES, PROFILES, Completer, Node, Opt, first_sentence, walk
@@ -109,6 +110,24 @@ def _completer_lines(c: Completer, words_var: str, dyn_var: str, assign) -> str:
 
 
 # ---- bash --------------------------------------------------------------------------------------
+def _case_arms(plan: Plan, assign: Callable[[str, str], str], *, opening: str) -> tuple[list[str], list[str]]:
+    """The `case` arms completing option values and positional arguments, for bash and zsh alike
+    (zsh patterns may open with a parenthesis: `opening`)."""
+    value_cases = []
+    for n in plan.nodes:
+        for name, c in n.values:
+            value_cases.append(f"    {opening}{_sq(n.key + '|' + name)}) {_completer_lines(c, 'w', 'd', assign) if c else ':'} ;;")
+    for name, c in plan.global_values:
+        if c:
+            value_cases.append(f"    {opening}*{_sq('|' + name)}) {_completer_lines(c, 'w', 'd', assign)} ;;")
+    arg_cases = []
+    for n in plan.nodes:
+        for index, c in n.args:
+            pattern = _sq(n.key + "|") + "*" if index == "*" else _sq(f"{n.key}|{index}")
+            arg_cases.append(f"    {opening}{pattern}) {_completer_lines(c, 'w', 'd', assign)} ;;")
+    return value_cases, arg_cases
+
+
 def _bash(plan: Plan) -> str:
     def assign(var: str, value: str) -> str:
         return f"{var}={_sq(value)}"
@@ -120,18 +139,7 @@ def _bash(plan: Plan) -> str:
             f"    {_sq(n.key)}) s={_sq(_words([s for s, _ in n.subs]))} o={_sq(_words(_names(n.opts)))} "
             f"v={_sq(_words(_valued(n.opts)))}{';' if g else ''}{g} ;;"
         )
-    value_cases = []
-    for n in plan.nodes:
-        for name, c in n.values:
-            value_cases.append(f"    {_sq(n.key + '|' + name)}) {_completer_lines(c, 'w', 'd', assign) if c else ':'} ;;")
-    for name, c in plan.global_values:
-        if c:
-            value_cases.append(f"    *{_sq('|' + name)}) {_completer_lines(c, 'w', 'd', assign)} ;;")
-    arg_cases = []
-    for n in plan.nodes:
-        for index, c in n.args:
-            pattern = _sq(n.key + "|") + "*" if index == "*" else _sq(f"{n.key}|{index}")
-            arg_cases.append(f"    {pattern}) {_completer_lines(c, 'w', 'd', assign)} ;;")
+    value_cases, arg_cases = _case_arms(plan, assign, opening="")
     glob = plan.globals
     return BASH_TEMPLATE.format(
         header=HEADER,
@@ -268,18 +276,7 @@ def _zsh(plan: Plan) -> str:
             f"    ({_sq(n.key)}) s=({_zsh_described(n.subs)}) o=({_zsh_described(opts)}) "
             f"v=({_words(_valued(n.opts))}){g} ;;"
         )
-    value_cases = []
-    for n in plan.nodes:
-        for name, c in n.values:
-            value_cases.append(f"    ({_sq(n.key + '|' + name)}) {_completer_lines(c, 'w', 'd', assign) if c else ':'} ;;")
-    for name, c in plan.global_values:
-        if c:
-            value_cases.append(f"    (*{_sq('|' + name)}) {_completer_lines(c, 'w', 'd', assign)} ;;")
-    arg_cases = []
-    for n in plan.nodes:
-        for index, c in n.args:
-            pattern = _sq(n.key + "|") + "*" if index == "*" else _sq(f"{n.key}|{index}")
-            arg_cases.append(f"    ({pattern}) {_completer_lines(c, 'w', 'd', assign)} ;;")
+    value_cases, arg_cases = _case_arms(plan, assign, opening="(")
     glob = plan.globals
     return ZSH_TEMPLATE.format(
         header=HEADER,
