@@ -37,6 +37,7 @@ from trackerctl.api.errors import (
     TransientError,
     UsageError,
 )
+from trackerctl.credentials import mask  # the one masking rule: fa7b…1b06
 
 if TYPE_CHECKING:
     import httpx
@@ -102,10 +103,6 @@ class RetryPolicy:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_delay)
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-
-
-def mask_secret(value: str) -> str:
-    return f"{value[:4]}…{value[-4:]}" if len(value) >= 12 else "…"
 
 
 class ApiClient:
@@ -334,7 +331,7 @@ class ApiClient:
     def _describe(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if hash_:
-            headers["Authorization"] = f"NVX {mask_secret(hash_)}"
+            headers["Authorization"] = f"NVX {mask(hash_)}"
         return {"method": "POST", "url": f"{self.base_url}/{path}", "headers": headers, "body": _mask_tree(body)}
 
 
@@ -397,7 +394,7 @@ def _reason(e: Exception) -> str:
 
 def _mask_header(name: str, value: str) -> str:
     if name.lower() == "authorization" and value.startswith("NVX "):
-        return "NVX " + mask_secret(value[4:])
+        return "NVX " + mask(value[4:])
     return value
 
 
@@ -411,7 +408,7 @@ def _masked_json(data: Any) -> str:
 def _mask_tree(data: Any) -> Any:
     if isinstance(data, dict):
         return {
-            k: (mask_secret(v) if isinstance(v, str) and k in _SECRET_KEYS else _mask_tree(v)) for k, v in data.items()
+            k: (mask(v) if isinstance(v, str) and k in _SECRET_KEYS else _mask_tree(v)) for k, v in data.items()
         }
     if isinstance(data, list):
         return [_mask_tree(v) for v in data]
