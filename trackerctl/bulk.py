@@ -40,28 +40,30 @@ Concurrency design, chosen by measurement (`tests/bench/bench_bulk.py design`; 2
 sandbox served over loopback, one request = `tracker/read`; medians of 3 interleaved runs):
 
     --latency 50, 40*C requests; wall / (N x 50 ms / C), and client CPU per request
-      C     threads + one shared httpx.Client   one httpx.Client per thread   httpx.AsyncClient   same, sniffio importable
-      1     1.05  1.41 ms                       1.07  2.56 ms                 1.08  3.07 ms       1.06  2.50 ms
-      4     1.06  1.08 ms                       1.11  1.83 ms                 1.10  2.03 ms       1.09  1.55 ms
-      8     1.07  0.95 ms                       1.20  1.87 ms                 1.18  2.01 ms       1.11  1.48 ms
-      16    1.10  0.95 ms                       1.27  1.59 ms                 1.38  1.52 ms       1.36  1.13 ms
-      32    1.22  0.85 ms                       1.51  1.65 ms                 (connection resets) 2.21  2.32 ms
-    --latency 0, 2,000 requests (client and server share the 2 cores): req/s
-      C     shared    per thread    async    async + sniffio
-      1     1264      1261          693      839
-      4     1208      1106          746      675
-      8     1066       917          633      712
-      16     897       890          355      522
-      32     787       785          (resets at 32 and 64: 32 connects at once overflow the
-      64     442       593           sandbox's listen backlog; threads open theirs gradually)
+      C     threads + trackerctl's pool   threads + one httpx.Client   one httpx.Client per thread   httpx.AsyncClient
+      1     1.03  0.58 ms                 1.04  1.39 ms                1.07  2.85 ms                 1.08  3.30 ms
+      4     1.04  0.42 ms                 1.06  1.06 ms                1.12  2.40 ms                 1.13  2.18 ms
+      8     1.04  0.38 ms                 1.07  1.06 ms                1.15  2.00 ms                 1.13  2.00 ms
+      16    1.04  0.34 ms                 1.07  0.95 ms                1.24  1.99 ms                 1.16  1.97 ms
+      32    1.08  0.38 ms                 1.17  1.26 ms                1.53  2.18 ms                 3.37  5.15 ms
+    --latency 0, 2,000 requests (client and server share the 2 cores): req/s, client CPU per request
+      C     pool               httpx shared       per thread         async
+      1     2157  0.23 ms      1169  0.63 ms      1236  0.60 ms       684  1.30 ms
+      4     3056  0.24 ms      1328  0.72 ms      1382  0.73 ms       891  1.12 ms
+      8     2663  0.25 ms      1027  0.96 ms       976  1.04 ms       666  1.49 ms
+      16    2798  0.24 ms       923  1.07 ms       950  1.18 ms       407  2.45 ms
+      32    2870  0.23 ms      1006  0.98 ms       845  1.49 ms       285  3.50 ms
 
 So: `concurrency` threads share the client's one keep-alive pool (sized to `concurrency` by the
-caller), the same sync `ApiClient` as every other command, retries included. AsyncClient costs
-about twice the CPU per request and falls further behind as concurrency rises (httpcore's pool
-bookkeeping, perf-baseline.md section 2); a client per thread pays its own connections and TLS
-contexts for nothing. Results reach the caller's thread through a queue, so `run()` yields, the
-progress callback is called and Ctrl-C is received there; the workers are daemon threads. After
-Ctrl-C, `finish(grace)` sends nothing more and passes on what finishes within `grace` seconds.
+caller), the same sync `ApiClient` as every other command, retries included. The pool is
+trackerctl's own on http.client (`trackerctl.api.connection`): with httpx.Client each small
+request costs 2.5-4 times the client CPU (httpcore's pool, h11, httpx's models), and with no
+latency to hide that CPU is what a bulk job waits for. AsyncClient costs more still and falls
+behind as concurrency rises (httpcore's pool bookkeeping, perf-baseline.md section 2); a client
+per thread pays its own connections and TLS contexts for nothing. Results reach the caller's
+thread through a queue, so `run()` yields, the progress callback is called and Ctrl-C is
+received there; the workers are daemon threads. After Ctrl-C, `finish(grace)` sends nothing
+more and passes on what finishes within `grace` seconds.
 
 Memory: chunks are cut from the id list as workers take them; the engine holds the chunks in
 flight and the sub-chunks of searches, and yields each outcome as it is decided.

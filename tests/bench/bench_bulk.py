@@ -4,8 +4,9 @@ Every case starts its own `trackerctl sandbox serve` on a free loopback port (st
 the end) and times whole `trackerctl` processes from this interpreter's venv:
 
   design    the concurrency design of trackerctl/bulk.py: N POSTs at concurrency C through threads
-            sharing one httpx.Client, threads with a client each, and httpx.AsyncClient (also with
-            sniffio importable when --sniffio-dir is given): --latency 50 and 0, medians of --runs
+            sharing trackerctl's http.client pool (trackerctl/api/connection.py), threads sharing
+            one httpx.Client, threads with a client each, and httpx.AsyncClient (also with sniffio
+            importable when --sniffio-dir is given): --latency 50 and 0, medians of --runs
   latency   --latency 50: an import of N one-IMEI requests (--chunk-size 1) at --concurrency C,
             for C = 8 and 16; goal: wall <= 1.25 x N x 50 ms / C
   curl      2,000 one-item `tracker get-states --chunk-size 1` requests against a shell loop of one
@@ -110,9 +111,15 @@ DESIGN_CLIENT = textwrap.dedent('''
     limits = httpx.Limits(max_connections=conc, max_keepalive_connections=conc)
     def check(r):
         assert json.loads(r.content)["success"]
+    class PoolClient:  # trackerctl's own: http.client keep-alive connections shared by the threads
+        def __init__(self):
+            from trackerctl.api.connection import Pool
+            self.pool = Pool(max_connections=conc)
+        def post(self, url, content, headers):
+            return self.pool.post(url, headers, content, 30)
     def threads():
         todo, lock = iter(range(n)), threading.Lock()
-        shared = httpx.Client(limits=limits, timeout=30) if mode == "shared" else None
+        shared = {"shared": lambda: httpx.Client(limits=limits, timeout=30), "pool": PoolClient}.get(mode, lambda: None)()
         def worker():
             c = shared or httpx.Client(limits=limits, timeout=30)
             while True:
@@ -146,7 +153,7 @@ DESIGN_CLIENT = textwrap.dedent('''
 def case_design(tmp: Path, env: dict[str, str], args: argparse.Namespace) -> None:
     script = tmp / "design_client.py"
     script.write_text(DESIGN_CLIENT)
-    modes = ["shared", "perthread", "async"] + (["async+sniffio"] if args.sniffio_dir else [])
+    modes = ["pool", "shared", "perthread", "async"] + (["async+sniffio"] if args.sniffio_dir else [])
     for latency, sizes in ((50, lambda c: 40 * c), (0, lambda c: 2000)):
         db = tmp / f"design{latency}.sqlite"
         reset(env, db)

@@ -12,6 +12,10 @@ Retry rules (CLI-CONTRACT.md section 7):
   a timeout or a dropped connection after sending): retried for reads only; a write ends with
   `OutcomeUnknown` unless the caller says repeating it is harmless (`idempotent=True`);
 - code 4 (session ended): one renewal through `renew`, when the caller gave one, then the request again.
+
+The bytes travel through `trackerctl.api.connection`: a keep-alive pool on http.client, or httpx
+when a proxy is set or a `transport` (an httpx transport: the in-process sandbox, a test's
+MockTransport) is given.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from trackerctl.credentials import mask  # the one masking rule: fa7b…1b06
 
 if TYPE_CHECKING:
     import httpx
+
+    from trackerctl.api.connection import Exchange, Reply
 
 Api = Literal["user", "panel"]
 
@@ -137,11 +143,10 @@ class ApiClient:
         self._dry_run = dry_run
         self._max_connections = max_connections
         self._auth_required = auth_required
-        self._http: httpx.Client | None = None
-        self._lock = threading.Lock()  # the pool's creation
+        self._http: Exchange | None = None
+        self._lock = threading.Lock()  # the exchange's creation
         self._auth_lock = threading.RLock()  # the credential's lookup and renewal (which log in through this client)
         self._hashes: dict[str, str | None] = {}
-        self._urls: dict[str, Any] = {}  # path -> parsed httpx.URL
 
     # -- public -------------------------------------------------------------------------------
     def call(
@@ -242,37 +247,23 @@ class ApiClient:
             return new
 
     # -- one exchange -------------------------------------------------------------------------
-    def _url(self, path: str) -> "httpx.URL":
-        url = self._urls.get(path)
-        if url is None:
-            import httpx
-
-            url = self._urls[path] = httpx.URL(f"{self.base_url}/{path}")
-        return url
-
-    def _client(self) -> "httpx.Client":
+    def _exchange(self) -> "Exchange":
         if self._http is not None:
             return self._http
         with self._lock:
-            if self._http is not None:
-                return self._http
-            import httpx
+            if self._http is None:
+                from trackerctl.api.connection import open_exchange
 
-            limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=self._max_connections)
-            self._http = httpx.Client(
-                timeout=self._timeout,
-                verify=self._verify,
-                transport=self._transport,
-                limits=limits,
-                headers={"User-Agent": USER_AGENT},
-            )
+                self._http = open_exchange(verify=self._verify, max_connections=self._max_connections,
+                                           transport=self._transport)
         return self._http
 
     def _send_once(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
-        import httpx
+        from trackerctl.api.connection import ExchangeError, NotSent, TimedOut
 
         url = f"{self.base_url}/{path}"
-        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Content-Type": "application/json", "Accept": "application/json", "Accept-Encoding": "gzip",
+                   "User-Agent": USER_AGENT}
         if hash_:
             headers["Authorization"] = f"NVX {hash_}"
         content = json.dumps(body, ensure_ascii=False).encode()
@@ -283,31 +274,21 @@ class ApiClient:
             self._trace(f"> {_masked_json(body)}")
         started = time.monotonic()
         try:
-            # A request built here and sent as is: Client.post would re-parse the URL and merge
-            # cookies and default headers on every call, about a fifth of a bulk job's client CPU.
-            request = httpx.Request("POST", self._url(path), content=content, headers=headers,
-                                    extensions={"timeout": {"connect": self._timeout, "read": self._timeout,
-                                                            "write": self._timeout, "pool": self._timeout}})
-            resp = self._client().send(request)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
-            raise _Retry(f"cannot connect to {self.base_url}: {_reason(e)}", open_outcome=False) from None
-        except (httpx.ReadTimeout, httpx.WriteTimeout) as e:
-            raise _Retry(
-                f"no answer from {self.base_url} within {self._timeout:g}s ({_reason(e)})",
-                open_outcome=True,
-                unknown=True,
-            ) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
-            raise _Retry(f"connection to {self.base_url} lost: {_reason(e)}", open_outcome=True, unknown=True) from None
-        except httpx.HTTPError as e:
-            raise TransientError(f"request to {url} failed: {_reason(e)}") from None
+            resp = self._exchange().post(url, headers, content, self._timeout)
+        except NotSent as e:
+            raise _Retry(f"cannot connect to {self.base_url}: {e}", open_outcome=False) from None
+        except TimedOut as e:
+            raise _Retry(f"no answer from {self.base_url} within {self._timeout:g}s ({e})", open_outcome=True,
+                         unknown=True) from None
+        except ExchangeError as e:
+            raise _Retry(f"connection to {self.base_url} lost: {e}", open_outcome=True, unknown=True) from None
         if self._trace:
-            self._trace(f"< {resp.status_code} {resp.reason_phrase} ({(time.monotonic() - started) * 1000:.0f} ms)")
+            self._trace(f"< {resp.status} {resp.reason} ({(time.monotonic() - started) * 1000:.0f} ms)")
             self._trace(f"< {_masked_text(resp.content)}")
         return self._unwrap(resp)
 
-    def _unwrap(self, resp: "httpx.Response") -> dict[str, Any]:
-        status = resp.status_code
+    def _unwrap(self, resp: "Reply") -> dict[str, Any]:
+        status = resp.status
         try:
             data = json.loads(resp.content)
         except (ValueError, UnicodeDecodeError):
@@ -368,7 +349,7 @@ def _login_advice(api: Api) -> tuple[str, str]:
     return ("not logged in to the user API", "run `trackerctl auth login`, or set TRACKERCTL_HASH")
 
 
-def _retry_after(resp: "httpx.Response") -> float | None:
+def _retry_after(resp: "Reply") -> float | None:
     value = resp.headers.get("Retry-After")
     if not value:
         return None
@@ -382,14 +363,9 @@ def _retry_after(resp: "httpx.Response") -> float | None:
         return None
 
 
-def _content_kind(resp: "httpx.Response") -> str:
+def _content_kind(resp: "Reply") -> str:
     ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
     return f"{ctype or 'no content type'}, {len(resp.content)} bytes"
-
-
-def _reason(e: Exception) -> str:
-    text = str(e).strip()
-    return text or type(e).__name__
 
 
 def _mask_header(name: str, value: str) -> str:

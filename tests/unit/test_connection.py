@@ -1,0 +1,345 @@
+"""The client's HTTP exchanges (trackerctl/api/connection.py) against real loopback sockets.
+
+`Peer` is a scripted HTTP/1.1 server: each accepted connection is handed to the test's function,
+which reads requests and answers (or misbehaves) as the case needs. The sandbox answers like a
+well-behaved server; what it cannot do (close a kept-alive connection, stall, cut an answer
+short, speak TLS) is done here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from trackerctl.api import connection
+from trackerctl.api.client import ApiClient, RetryPolicy
+from trackerctl.api.connection import HttpxExchange, Lost, NotSent, Pool, TimedOut, open_exchange
+from trackerctl.api.errors import OutcomeUnknown, TransientError
+
+HEADERS = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
+BODY = json.dumps({"success": True}).encode()
+
+
+class Peer:
+    """A loopback server that runs `handle(conn, peer)` for each connection it accepts."""
+
+    def __init__(self, handle: Callable[[socket.socket, "Peer"], None], tls: ssl.SSLContext | None = None) -> None:
+        self.handle = handle
+        self.accepted = 0
+        self.requests: list[bytes] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"{'https' if tls else 'http'}://{'localhost' if tls else '127.0.0.1'}:{self.port}/v2/tracker/list"
+        self.tls = tls
+        self.threads: list[threading.Thread] = []
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            if self.tls:
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except (OSError, ssl.SSLError):
+                    conn.close()
+                    continue
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self.threads.append(t)
+            t.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                self.handle(conn, self)
+            except OSError:
+                pass
+
+    def read_request(self, conn: socket.socket) -> bytes | None:
+        """One request (head and Content-Length body), or None at EOF."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            body += conn.recv(65536)
+        self.requests.append(head + b"\r\n\r\n" + body)
+        return body
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+def answer(body: bytes = BODY, status: str = "200 OK", extra: str = "") -> bytes:
+    return f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}\r\n".encode() + body
+
+
+def keep_alive(conn: socket.socket, peer: Peer) -> None:
+    while peer.read_request(conn) is not None:
+        conn.sendall(answer())
+
+
+@pytest.fixture
+def peer_factory():
+    peers: list[Peer] = []
+
+    def make(handle, tls=None) -> Peer:
+        peers.append(Peer(handle, tls))
+        return peers[-1]
+
+    yield make
+    for p in peers:
+        p.close()
+
+
+def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given(peer_factory):
+    peer = peer_factory(keep_alive)
+    pool = Pool()
+    for i in range(3):
+        reply = pool.post(peer.url, {**HEADERS, "Authorization": "NVX h"}, b'{"n": %d}' % i, 5)
+        assert (reply.status, reply.reason, reply.content) == (200, "OK", BODY)
+        assert reply.headers.get("content-type") == "application/json"
+    assert peer.accepted == 1
+    head = peer.requests[2].decode()
+    assert head.startswith("POST /v2/tracker/list HTTP/1.1\r\n")
+    assert f"Host: 127.0.0.1:{peer.port}" in head and "Authorization: NVX h" in head
+    assert "Accept-Encoding: gzip" in head and "Accept-Encoding: identity" not in head
+    assert head.endswith('\r\n\r\n{"n": 2}')
+    pool.close()
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced(peer_factory):
+    def one_then_close(conn, peer):  # answers one request, keeps the connection alive, then drops it
+        peer.read_request(conn)
+        conn.sendall(answer())
+        time.sleep(0.05)
+
+    peer = peer_factory(one_then_close)
+    pool = Pool()
+    pool.post(peer.url, HEADERS, b"{}", 5)
+    time.sleep(0.3)  # the server has closed it: the idle socket reads EOF
+    assert pool.post(peer.url, HEADERS, b"{}", 5).status == 200
+    assert peer.accepted == 2
+
+
+def test_connection_close_and_expired_connections_are_not_reused(peer_factory):
+    def close_each(conn, peer):
+        peer.read_request(conn)
+        conn.sendall(answer(extra="Connection: close\r\n"))
+
+    peer = peer_factory(close_each)
+    pool = Pool()
+    for _ in range(2):
+        assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert peer.accepted == 2
+
+    peer2 = peer_factory(keep_alive)
+    pool = Pool(keepalive=0.0)
+    for _ in range(2):
+        pool.post(peer2.url, HEADERS, b"{}", 5)
+        time.sleep(0.01)
+    assert peer2.accepted == 2
+
+
+def test_gzip_and_chunked_answers_are_decoded(peer_factory):
+    packed = gzip.compress(b'{"success": true, "list": []}')
+
+    def fancy(conn, peer):
+        peer.read_request(conn)
+        conn.sendall(answer(packed, extra="Content-Encoding: gzip\r\n"))
+        peer.read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n")
+
+    peer = peer_factory(fancy)
+    pool = Pool()
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == b'{"success": true, "list": []}'
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == b'{"a": 1}'
+    assert peer.accepted == 1
+
+
+def test_refused_connection_is_not_sent():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening: refused
+        with pytest.raises(NotSent, match="refused"):
+            Pool().post(f"http://127.0.0.1:{port}/v2/x", HEADERS, b"{}", 2)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "error", "text"),
+    [
+        ("silent", TimedOut, "timed out"),
+        ("hang_up", Lost, "closed the connection without answering"),
+        ("cut_short", Lost, "cut off after 5 bytes"),
+        ("garbage", Lost, "not an HTTP answer: 'SPEAK FRIEND'"),
+    ],
+)
+def test_failures_after_sending(peer_factory, behaviour, error, text):
+    def misbehave(conn, peer):
+        peer.read_request(conn)
+        if behaviour == "silent":
+            time.sleep(1.0)
+        elif behaviour == "cut_short":
+            conn.sendall(answer(b'{"success": true}')[:-12])
+        elif behaviour == "garbage":
+            conn.sendall(b"SPEAK FRIEND\r\n\r\n")
+
+    peer = peer_factory(misbehave)
+    with pytest.raises(error, match=text) as caught:
+        Pool().post(peer.url, HEADERS, b"{}", 0.3)
+    assert caught.value.sent
+
+
+def test_at_most_max_connections_are_open(peer_factory):
+    gate = threading.Event()
+
+    def slow(conn, peer):
+        while peer.read_request(conn) is not None:
+            gate.wait(5)
+            conn.sendall(answer())
+
+    peer = peer_factory(slow)
+    pool = Pool(max_connections=2)
+    results: list[int] = []
+    workers = [threading.Thread(target=lambda: results.append(pool.post(peer.url, HEADERS, b"{}", 5).status)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    time.sleep(0.2)
+    with pytest.raises(NotSent, match="no free connection within 0.2s"):
+        pool.post(peer.url, HEADERS, b"{}", 0.2)
+    gate.set()
+    for w in workers:
+        w.join()
+    assert results == [200, 200]
+    assert pool.post(peer.url, HEADERS, b"{}", 5).status == 200
+    assert peer.accepted == 2
+
+
+def test_threads_share_the_pool(peer_factory):
+    peer = peer_factory(keep_alive)
+    pool = Pool(max_connections=4)
+    statuses: list[int] = []
+
+    def work():
+        for _ in range(50):
+            statuses.append(pool.post(peer.url, HEADERS, b"{}", 5).status)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 200
+    assert peer.accepted <= 4
+    assert len(peer.requests) == 200
+
+
+# ---- TLS ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def authority():
+    trustme = pytest.importorskip("trustme")
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_peer(peer_factory, authority):
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server)
+    return peer_factory(keep_alive, tls=server)
+
+
+def test_https_with_the_given_authority(tls_peer, authority):
+    client = ssl.create_default_context()
+    authority.configure_trust(client)
+    pool = Pool(verify=client)
+    assert pool.post(tls_peer.url, HEADERS, b"{}", 5).content == BODY
+    assert pool.post(tls_peer.url, HEADERS, b"{}", 5).status == 200
+    assert tls_peer.accepted == 1
+
+
+def test_https_refuses_an_unknown_authority_before_sending(tls_peer):
+    with pytest.raises(NotSent, match="certificate verify failed"):
+        Pool().post(tls_peer.url, HEADERS, b"{}", 5)  # certifi's bundle does not know the test CA
+    assert tls_peer.requests == []
+
+
+def test_https_trusts_ssl_cert_file_as_httpx_does(tls_peer, authority, tmp_path, monkeypatch):
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    assert Pool().post(tls_peer.url, HEADERS, b"{}", 5).status == 200
+
+
+# ---- which exchange, and httpx's errors -----------------------------------------------------------
+def test_a_proxy_or_a_transport_goes_through_httpx(monkeypatch):
+    for key in [k for k in __import__("os").environ if k.lower() in connection.PROXY_VARIABLES]:
+        monkeypatch.delenv(key)
+    assert isinstance(open_exchange(verify=True, max_connections=2), Pool)
+    assert isinstance(open_exchange(verify=True, max_connections=2, transport=httpx.MockTransport(lambda r: None)), HttpxExchange)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert isinstance(open_exchange(verify=True, max_connections=2), HttpxExchange)
+    assert connection.proxy_configured({"all_proxy": "socks5://x"}) and not connection.proxy_configured({"http_proxy": ""})
+
+
+@pytest.mark.parametrize(
+    ("raised", "error"),
+    [
+        (httpx.ConnectError("refused"), NotSent),
+        (httpx.ConnectTimeout("slow"), NotSent),
+        (httpx.ReadTimeout("slow"), TimedOut),
+        (httpx.RemoteProtocolError("closed"), Lost),
+        (httpx.ReadError("reset"), Lost),
+    ],
+)
+def test_httpx_errors_map_to_the_same_three(raised, error):
+    def fail(request):
+        raise raised
+
+    with pytest.raises(error):
+        HttpxExchange(transport=httpx.MockTransport(fail)).post("https://api.example.com/v2/x", HEADERS, b"{}", 5)
+
+
+# ---- the client over the pool ---------------------------------------------------------------------
+def test_client_retries_a_read_but_not_a_write_after_a_lost_connection(peer_factory):
+    def hang_up_on_first_and_third(conn, peer):  # keep-alive, but requests 1 and 3 get no answer
+        while (body := peer.read_request(conn)) is not None:
+            if len(peer.requests) in (1, 3):
+                return
+            conn.sendall(answer(json.dumps({"success": True, "echo": json.loads(body)}).encode()))
+
+    peer = peer_factory(hang_up_on_first_and_third)
+    base = peer.url.rsplit("/tracker/list", 1)[0]
+    client = ApiClient(base, credential=lambda api: "h", retry=RetryPolicy(attempts=3, base_delay=0, max_delay=0))
+    assert client.call("tracker/list", {"a": 1}) == {"success": True, "echo": {"a": 1}}  # requests 1 and 2
+    assert len(peer.requests) == 2
+    with pytest.raises(OutcomeUnknown, match="connection to .* lost: the server closed the connection without answering"):
+        client.call("tracker/corrupt", {"tracker_id": 1}, read_only=False)  # request 3, not repeated
+    assert len(peer.requests) == 3
+    assert client.call("tracker/list", {"b": 2})["echo"] == {"b": 2}  # a new connection
+    assert peer.accepted == 3
+
+
+def test_client_retries_a_refused_connection_then_reports_it():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        base = f"http://127.0.0.1:{s.getsockname()[1]}/v2"
+        client = ApiClient(base, credential=lambda api: "h", retry=RetryPolicy(attempts=2, base_delay=0, max_delay=0))
+        with pytest.raises(TransientError, match="cannot connect to http://127.0.0.1:.*refused"):
+            client.call("tracker/corrupt", {"tracker_id": 1}, read_only=False)
