@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
 import ssl
 import threading
@@ -289,7 +290,7 @@ def test_https_trusts_ssl_cert_file_as_httpx_does(tls_peer, authority, tmp_path,
 
 # ---- which exchange, and httpx's errors -----------------------------------------------------------
 def test_a_proxy_or_a_transport_goes_through_httpx(monkeypatch):
-    for key in [k for k in __import__("os").environ if k.lower() in connection.PROXY_VARIABLES]:
+    for key in [k for k in os.environ if k.lower() in connection.PROXY_VARIABLES]:
         monkeypatch.delenv(key)
     assert isinstance(open_exchange(verify=True, max_connections=2), Pool)
     assert isinstance(open_exchange(verify=True, max_connections=2, transport=httpx.MockTransport(lambda r: None)), HttpxExchange)
@@ -343,3 +344,13 @@ def test_client_retries_a_refused_connection_then_reports_it():
         client = ApiClient(base, credential=lambda api: "h", retry=RetryPolicy(attempts=2, base_delay=0, max_delay=0))
         with pytest.raises(TransientError, match="cannot connect to http://127.0.0.1:.*refused"):
             client.call("tracker/corrupt", {"tracker_id": 1}, read_only=False)
+
+
+def test_with_a_proxy_set_requests_go_through_it(peer_factory, monkeypatch):
+    peer = peer_factory(keep_alive)  # plays the proxy: an absolute-form request line reaches it
+    for key in [k for k in os.environ if k.lower() in ("no_proxy", *connection.PROXY_VARIABLES)]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{peer.port}")
+    client = ApiClient("http://api.example.invalid/v2", credential=lambda api: "h")
+    assert client.call("tracker/list", {}) == {"success": True}
+    assert peer.requests[0].startswith(b"POST http://api.example.invalid/v2/tracker/list HTTP/1.1\r\n")

@@ -35,6 +35,10 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("TRACKERCTL_CONFIG", "The path of the config file."),
     ("TRACKERCTL_KEYRING", "0, off or file: keep secrets in the credentials file instead of the OS keyring."),
     ("TRACKERCTL_SANDBOX_DB", "The SQLite file of the sandbox (--api-url sandbox)."),
+    ("HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY",
+     "A proxy to send requests through, and the hosts to reach directly (any case; as curl reads them)."),
+    ("SSL_CERT_FILE, SSL_CERT_DIR",
+     "CA certificates to trust instead of the bundled ones (certifi), when no --ca-bundle is given."),
     ("XDG_CONFIG_HOME", "Where the config directory is (default ~/.config)."),
     ("XDG_DATA_HOME", "Where the sandbox database is (default ~/.local/share)."),
 ]
