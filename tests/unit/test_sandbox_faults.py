@@ -1,17 +1,17 @@
-"""Sandbox fault injection, in-process (Sandbox.handle and the httpx transport)."""
+"""Sandbox fault injection, in-process (Sandbox.handle and the exchange of --api-url sandbox)."""
 
 from __future__ import annotations
 
 import json
 import time
 
-import httpx
 import pytest
 
+from trackerctl.api.connection import Lost
 from trackerctl.sandbox import faults as faults_module
 from trackerctl.sandbox.app import Faults, Sandbox
+from trackerctl.sandbox.exchange import SandboxExchange
 from trackerctl.sandbox.seed import SEED
-from trackerctl.sandbox.transport import SandboxTransport
 
 AUTH = ("/v2/user/auth", json.dumps({"login": "demo@example.com", "password": "demo"}).encode())
 
@@ -74,35 +74,33 @@ def test_invalid_faults_are_refused(bad):
         Faults(**bad)
 
 
-# ---- the in-process httpx transport ----------------------------------------------------------------
+# ---- the in-process exchange (--api-url sandbox) ---------------------------------------------------
 
 
-def client(sb: Sandbox) -> httpx.Client:
-    return httpx.Client(base_url="http://sandbox.invalid/v2", transport=SandboxTransport(sb))
+def post(sb: Sandbox, path: str, payload: dict | None = None):
+    return SandboxExchange(sb).post(f"http://sandbox.invalid/v2/{path}", {"Content-Type": "application/json"},
+                                    json.dumps(payload or {}).encode(), 30)
 
 
-def test_transport_answers_like_the_server(tmp_path):
-    with client(Sandbox(tmp_path / "s.sqlite", implicit_auth=True)) as c:
-        r = c.post("/tracker/read", json={"tracker_id": SEED["tracker"]})
-        assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
-        assert r.json()["value"]["label"] == "Truck 01 north"
-        assert c.get("/tracker/read", params={"tracker_id": SEED["tracker"]}).status_code == 200
-        assert c.put("/tracker/list").json()["status"]["code"] == 112
-        assert c.post("/tracker/nothing").json()["status"]["code"] == 111
+def test_exchange_answers_like_the_server(tmp_path):
+    sb = Sandbox(tmp_path / "s.sqlite", implicit_auth=True)
+    r = post(sb, "tracker/read", {"tracker_id": SEED["tracker"]})
+    assert (r.status, r.reason) == (200, "OK") and r.headers.get("content-type").startswith("application/json")
+    assert json.loads(r.content)["value"]["label"] == "Truck 01 north"
+    assert json.loads(post(sb, "tracker/nothing").content)["status"]["code"] == 111
 
 
-def test_transport_drop_raises_after_processing(tmp_path):
+def test_exchange_drop_raises_lost_after_processing(tmp_path):
     sb = Sandbox(tmp_path / "s.sqlite", faults=Faults(drop_rate=1.0))
-    with client(sb) as c, pytest.raises(httpx.RemoteProtocolError, match="Server disconnected without sending a response"):
-        c.post("/user/auth", json={"login": "demo@example.com", "password": "demo"})
+    with pytest.raises(Lost, match="closed the connection without answering"):
+        post(sb, "user/auth", {"login": "demo@example.com", "password": "demo"})
     assert sessions(sb) == 1
 
 
-def test_transport_fail_and_rate_limit(tmp_path):
-    with client(Sandbox(tmp_path / "s.sqlite", faults=Faults(fail_rate=1.0))) as c:
-        r = c.post("/user/auth", json={"login": "demo@example.com", "password": "demo"})
-        assert r.status_code == 503 and r.json()["status"]["code"] == 8
-    with client(Sandbox(tmp_path / "s.sqlite", faults=Faults(rate_limit=1), implicit_auth=True)) as c:
-        assert c.post("/tracker/list").status_code == 200
-        r = c.post("/tracker/list")
-        assert r.status_code == 429 and r.headers["retry-after"] == "1"
+def test_exchange_fail_and_rate_limit(tmp_path):
+    r = post(Sandbox(tmp_path / "s.sqlite", faults=Faults(fail_rate=1.0)), "user/auth", {"login": "demo@example.com", "password": "demo"})
+    assert r.status == 503 and json.loads(r.content)["status"]["code"] == 8
+    sb = Sandbox(tmp_path / "s.sqlite", faults=Faults(rate_limit=1), implicit_auth=True)
+    assert post(sb, "tracker/list").status == 200
+    r = post(sb, "tracker/list")
+    assert (r.status, r.reason) == (429, "Too Many Requests") and r.headers.get("retry-after") == "1"

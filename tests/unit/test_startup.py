@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -34,3 +35,13 @@ def test_help_needs_no_pydantic_httpx_keyring_or_rich(argv):
 def test_dry_run_needs_no_keyring_when_the_credential_is_in_the_environment(monkeypatch):
     monkeypatch.setenv("TRACKERCTL_HASH", "a" * 32)
     assert "keyring" not in imported("tracker", "read", "5", "--dry-run")
+
+
+def test_requests_need_no_httpx_without_a_proxy(monkeypatch, tmp_path):
+    """The http.client pool sends (trackerctl/api/connection.py); httpx is for proxies only."""
+    for key in [k for k in os.environ if k.lower() in ("http_proxy", "https_proxy", "all_proxy")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("TRACKERCTL_SANDBOX_DB", str(tmp_path / "s.sqlite"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
+    assert "httpx" not in imported("--api-url", "sandbox", "-o", "json", "tracker", "list")

@@ -14,8 +14,8 @@ Retry rules (CLI-CONTRACT.md section 7):
 - code 4 (session ended): one renewal through `renew`, when the caller gave one, then the request again.
 
 The bytes travel through `trackerctl.api.connection`: a keep-alive pool on http.client, or httpx
-when a proxy is set or a `transport` (an httpx transport: the in-process sandbox, a test's
-MockTransport) is given.
+when a proxy is set or an httpx `transport` (a test's MockTransport) is given; or through the
+`exchange` given (the in-process sandbox).
 """
 
 from __future__ import annotations
@@ -124,6 +124,7 @@ class ApiClient:
         timeout: float = 30.0,
         verify: Any = True,
         transport: "httpx.BaseTransport | None" = None,
+        exchange: "Exchange | None" = None,
         retry: RetryPolicy = RetryPolicy(),
         trace: Callable[[str], None] | None = None,
         notice: Callable[[str], None] | None = None,
@@ -143,7 +144,8 @@ class ApiClient:
         self._dry_run = dry_run
         self._max_connections = max_connections
         self._auth_required = auth_required
-        self._http: Exchange | None = None
+        self._http: Exchange | None = exchange
+        self._own_exchange = exchange is None  # built here, and rebuilt for more connections
         self._lock = threading.Lock()  # the exchange's creation
         self._auth_lock = threading.RLock()  # the credential's lookup and renewal (which log in through this client)
         self._hashes: dict[str, str | None] = {}
@@ -213,14 +215,15 @@ class ApiClient:
         with self._lock:
             if n > self._max_connections:
                 self._max_connections = n
-                if self._http is not None:
+                if self._http is not None and self._own_exchange:
                     self._http.close()
                     self._http = None
 
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
-            self._http = None
+            if self._own_exchange:
+                self._http = None
 
     def __enter__(self) -> "ApiClient":
         return self

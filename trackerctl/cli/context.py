@@ -205,12 +205,12 @@ class AppContext:
         if self._client is None:
             from trackerctl.api.client import SANDBOX, ApiClient, RetryPolicy
 
-            base, transport, verify = self.api_url, None, True
+            base, exchange, verify = self.api_url, None, True
             if base == SANDBOX:
                 from trackerctl.sandbox.app import Sandbox, default_db_path
-                from trackerctl.sandbox.transport import SandboxTransport
+                from trackerctl.sandbox.exchange import SandboxExchange
 
-                transport = SandboxTransport(Sandbox(default_db_path(self.env), implicit_auth=True))
+                exchange = SandboxExchange(Sandbox(default_db_path(self.env), implicit_auth=True))
                 base = "http://sandbox.invalid/v2"
             elif base.startswith("https://"):
                 verify = self._tls_context()
@@ -220,7 +220,7 @@ class AppContext:
                 renew=self.session.renew,
                 timeout=self.timeout,
                 verify=verify,
-                transport=transport,
+                exchange=exchange,
                 trace=self._trace if self.options.verbose else None,
                 notice=self.output.notice,
                 dry_run=self._print_request if self.options.dry_run else None,
