@@ -35,6 +35,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.e2e.conftest import NO_KEYRING, REPO, TRACKERCTL, Server, cli, start_server
+from tests.helpers.spec import spec_file
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
@@ -890,23 +891,13 @@ def test_destructive_commands_need_yes_off_a_terminal(panel, argv):
 # ---- coverage: commands for every action, a CLI case for every documented error ------------------
 
 
-def spec_document() -> Path:
-    candidates = [REPO / "spec", REPO.parent / "shared" / "spec"]
-    if os.environ.get("TRACKERCTL_SPEC_DIR"):
-        candidates.insert(0, Path(os.environ["TRACKERCTL_SPEC_DIR"]))
-    for path in candidates:
-        if (path / "panel-api-tracker.md").is_file():
-            return path / "panel-api-tracker.md"
-    pytest.fail("API documents not found: put them in spec/ or set TRACKERCTL_SPEC_DIR")
-
-
 def documented() -> tuple[set[str], set[tuple[str, int]]]:
     """The document's actions and (action, code) pairs of its `#### errors` lists; its
     `register_entry` is the platform's `register_retry` (spec/README.md)."""
     actions: set[str] = set()
     pairs: set[tuple[str, int]] = set()
     name, in_errors = None, False
-    for line in spec_document().read_text(encoding="utf-8").splitlines():
+    for line in spec_file("panel-api-tracker.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("### "):
             name = "panel/tracker/" + line[4:].strip().replace("register_entry", "register_retry")
             actions.add(name)

@@ -7,16 +7,15 @@ named by TRACKERCTL_SPEC_DIR.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.spec import spec_file
 from trackerctl.api.action import Action
 from trackerctl.api.endpoints import REGISTRY
 
-REPO = Path(__file__).resolve().parents[2]
 
 # The documents' slips (spec/README.md): action names that differ from the platform's.
 RENAMED = {"panel/tracker/register_entry": "panel/tracker/register_retry"}
@@ -53,13 +52,7 @@ DESTRUCTIVE = {
 
 
 def spec_dir() -> Path:
-    candidates = [REPO / "spec", REPO.parent / "shared" / "spec"]
-    if os.environ.get("TRACKERCTL_SPEC_DIR"):
-        candidates.insert(0, Path(os.environ["TRACKERCTL_SPEC_DIR"]))
-    for path in candidates:
-        if (path / "user-api-tracker.md").is_file():
-            return path
-    pytest.fail("API documents not found: put them in spec/ or set TRACKERCTL_SPEC_DIR")
+    return spec_file("user-api-tracker.md").parent
 
 
 def sections(document: str, prefix: str) -> dict[str, str]:

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers.spec import spec_file
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.codes import describe
 from trackerctl.sandbox.panel_tracker import first_of_next_month, repayment
 from trackerctl.sandbox.seed import SEED
 from trackerctl.sandbox.store import parse_datetime
 
-REPO = Path(__file__).resolve().parents[2]
 
 CORRUPTED_DEVICE = "corrupted.200110.356938035643833"  # 200010's source, as panel/tracker/list shows it
 
@@ -205,21 +203,10 @@ def _state(sb: Sandbox) -> tuple:
     return tuple(sql(sb, f"SELECT * FROM {t} ORDER BY 1") for t in ("trackers", "sources", "bundles", "transactions", "commands"))
 
 
-def panel_document() -> Path:
-    """spec/ in the repository, or ../shared/spec beside it, or TRACKERCTL_SPEC_DIR (as test_registry)."""
-    candidates = [REPO / "spec", REPO.parent / "shared" / "spec"]
-    if os.environ.get("TRACKERCTL_SPEC_DIR"):
-        candidates.insert(0, Path(os.environ["TRACKERCTL_SPEC_DIR"]))
-    for path in candidates:
-        if (path / "panel-api-tracker.md").is_file():
-            return path / "panel-api-tracker.md"
-    pytest.fail("API documents not found: put them in spec/ or set TRACKERCTL_SPEC_DIR")
-
-
 def documented_errors() -> set[tuple[str, int]]:
     """(action path, code) for every code under an action's `#### errors` in panel-api-tracker.md."""
     pairs, name, in_errors = set(), None, False
-    for line in panel_document().read_text(encoding="utf-8").splitlines():
+    for line in spec_file("panel-api-tracker.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("### "):
             name, in_errors = line[4:].strip(), False
         elif line.startswith("#### "):

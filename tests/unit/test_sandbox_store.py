@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
-
+from tests.helpers.spec import spec_file
 from trackerctl.sandbox import codes
 from trackerctl.sandbox.app import Sandbox, default_db_path, reset
 from trackerctl.sandbox.seed import SEED
@@ -97,18 +96,8 @@ def test_default_db_path(monkeypatch, tmp_path):
     assert default_db_path() == tmp_path / "home" / ".local" / "share" / "trackerctl" / "sandbox.sqlite"
 
 
-def _spec_table() -> Path | None:
-    repo = Path(__file__).resolve().parents[2]
-    for candidate in (repo / "spec" / "error-codes.tsv", repo.parent / "shared" / "spec" / "error-codes.tsv"):
-        if candidate.exists():
-            return candidate
-    return None
-
-
 def test_error_table_matches_the_spec():
-    table = _spec_table()
-    if table is None:
-        pytest.skip("spec/error-codes.tsv is not beside the repository")
+    table = spec_file("error-codes.tsv")
     rows = [line.split("\t") for line in table.read_text().splitlines()[1:] if line.strip()]
     expected = {int(c): (d, int(h) if h.strip() else 400) for c, d, h in rows}
     assert {c: v for c, v in codes.ERRORS.items() if c != 282} == expected

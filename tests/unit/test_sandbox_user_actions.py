@@ -8,19 +8,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests.helpers.spec import spec_file
 from trackerctl.sandbox.app import Sandbox
 from trackerctl.sandbox.codes import describe
 from trackerctl.sandbox.seed import SEED
 from trackerctl.sandbox.store import fmt_datetime
 
-SPEC = Path(__file__).resolve().parents[2] / "spec" / "user-api-tracker.md"
-if not SPEC.exists():
-    SPEC = Path("/work/shared/spec/user-api-tracker.md")
 
 NEW_IMEI = "123451234512346"  # the document's register example
 NEW_PHONE = "79123122312"
@@ -198,9 +196,23 @@ def both(*setups: Callable[[Sandbox], None]) -> Setup:
     return lambda sb: [setup(sb) for setup in setups] and None
 
 
-def case(action: str, expected: int, params: dict, setup: Setup = None, *, user: str | None = None, id: str = "") -> Any:
-    return pytest.param("tracker/" + action, expected, params, setup, user,
-                        id=f"{action}-{expected}" + (f"-{id}" if id else ""))
+@dataclass(frozen=True)
+class ErrorCase:
+    """A documented error and the state that causes it. tests/e2e/test_user_actions_e2e.py drives
+    the same cases through the CLI over HTTP."""
+
+    path: str
+    code: int
+    params: dict
+    setup: Setup
+    user: str | None  # a login to send the request as (the API key otherwise)
+    id: str
+    via: str = "cli"  # "api": the CLI refuses these params itself, so the e2e test sends them with `trackerctl api`
+
+
+def case(action: str, expected: int, params: dict, setup: Setup = None, *, user: str | None = None, id: str = "",
+         via: str = "cli") -> ErrorCase:
+    return ErrorCase("tracker/" + action, expected, params, setup, user, f"{action}-{expected}" + (f"-{id}" if id else ""), via)
 
 
 T, MISSING = {"tracker_id": SEED["tracker"]}, {"tracker_id": 987654321}
@@ -208,6 +220,8 @@ BLOCKED, CLONE, NO_GSM = {"tracker_id": SEED["tracker_blocked"]}, {"tracker_id":
 READS = ("get_diagnostics", "get_fuel", "get_inputs", "get_last_gps_point", "get_readings", "get_state")
 PHONE = {"phone": FRESH_PHONE, **APN}
 QUICK = {"label": "Courier", "group_id": 0}
+SEAL = {"name": "electronic_lock_command", "command_code": "seal"}
+TAG = [{"tag_id": SEED["tag"], "ordinal": 1}]
 
 ERROR_CASES = [
     case("read", 201, MISSING),
@@ -263,7 +277,8 @@ ERROR_CASES = [
     case("register", 258, {**REGISTER, "plugin_id": 44, "model": "telfmb920", "device_id": "835669999999999", "iccid": "1234"}),
     case("register_retry", 13, {**T, **APN}, user=SUB_USER),
     case("register_retry", 201, {**MISSING, **APN}),
-    case("register_retry", 201, {"device_id": "000000000000000", **APN}, id="device-id"),
+    # the CLI takes TRACKER_ID (the contract makes the primary key positional): device_id alone goes through `api`
+    case("register_retry", 201, {"device_id": "000000000000000", **APN}, id="device-id", via="api"),
     case("register_retry", 208, {**BLOCKED, **APN}),
     case("register_retry", 219, {**CLONE, **APN}),
     case("register_retry", 214, {**NO_GSM, **APN}),
@@ -320,14 +335,17 @@ ERROR_CASES = [
     case("send_command", 13, {"tracker_id": SEED["tracker_lock"], "command": {"name": "set_special_settings_command",
                                                                                "special_settings": {"type": "x"}}},
          rights("tracker_configure"), user=SUB_USER),
-    case("send_command", 7, {**T, "command": {"name": "electronic_lock_command", "command_code": "seal"}}),
-    case("send_command", 201, {**MISSING, "command": {"name": "electronic_lock_command", "command_code": "seal"}}),
-    case("raw_command/send", 7, {**T, "command": "AT+GTRTO", "type": "hex"}),
+    # the CLI checks the command's name against the model (test_user_actions_e2e.USAGE_CASES), not its fields
+    case("send_command", 7, {"tracker_id": SEED["tracker_lock"], "command": {**SEAL, "command_code": "open"}}),
+    case("send_command", 7, {**T, "command": SEAL}, id="raw-api", via="api"),
+    case("send_command", 201, {**MISSING, "command": SEAL}),
+    # the CLI checks hex and ordinals itself: the sandbox's 7 through `trackerctl api`
+    case("raw_command/send", 7, {**T, "command": "AT+GTRTO", "type": "hex"}, via="api"),
     case("raw_command/send", 201, {**MISSING, "command": "AT+GTRTO"}),
     case("raw_command/send", 13, {**T, "command": "AT+GTRTO"}, rights("tracker_configure"), user=SUB_USER),
-    case("tags/set", 7, {**T, "tag_bindings": [{"tag_id": SEED["tag"], "ordinal": 6}]}),
+    case("tags/set", 7, {**T, "tag_bindings": [{"tag_id": SEED["tag"], "ordinal": 6}]}, via="api"),
     case("tags/set", 217, {**T, "tag_bindings": [{"tag_id": 999, "ordinal": 1}]}),
-    case("tags/set", 201, {**MISSING, "tag_bindings": []}),
+    case("tags/set", 201, {**MISSING, "tag_bindings": TAG}),  # the CLI needs one --tag at least
 ]
 
 # Listed by the document, but no state causes it (none: every listed code is produced).
@@ -339,23 +357,23 @@ def _tables(sb: Sandbox) -> tuple:
         "trackers", "sources", "tracker_tags", "bundles", "activation_codes", "commands", "users", "device_data"))
 
 
-@pytest.mark.parametrize("action, expected, params, setup, user", ERROR_CASES)
-def test_documented_error(sb, action, expected, params, setup, user):
-    if setup is not None:
-        setup(sb)
-    credential = login(sb, user) if user else None
+@pytest.mark.parametrize("c", ERROR_CASES, ids=lambda c: c.id)
+def test_documented_error(sb, c):
+    if c.setup is not None:
+        c.setup(sb)
+    credential = login(sb, c.user) if c.user else None
     before = _tables(sb)
-    status, body = sb.call(action, params, credential=credential)
-    assert code(body) == expected, body
-    assert status == describe(expected)[1]
-    assert body["status"]["description"] == describe(expected)[0]
+    status, body = sb.call(c.path, c.params, credential=credential)
+    assert code(body) == c.code, body
+    assert status == describe(c.code)[1]
+    assert body["status"]["description"] == describe(c.code)[0]
     assert _tables(sb) == before  # a refusal changes nothing
 
 
 def documented_errors() -> set[tuple[str, int]]:
     """(action path, code) for every `* NNN – ...` line under an action's `#### Errors` heading."""
     pairs, name, in_errors = set(), None, False
-    for line in SPEC.read_text(encoding="utf-8").splitlines():
+    for line in spec_file("user-api-tracker.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("### "):
             name, in_errors = line[4:].strip().strip("`"), False
         elif line.startswith("#### "):
@@ -368,7 +386,8 @@ def documented_errors() -> set[tuple[str, int]]:
 def test_every_documented_error_is_produced():
     documented = documented_errors()
     assert len(documented) > 90 and ("tracker/replace_quick", 266) in documented and ("tracker/raw_command/send", 7) in documented
-    produced = {(p.values[0], p.values[1]) for p in ERROR_CASES}
+    produced = {(c.path, c.code) for c in ERROR_CASES}
+    assert len({c.id for c in ERROR_CASES}) == len(ERROR_CASES)
     missing = documented - produced - NOT_PRODUCIBLE
     assert not missing, f"documented errors no case produces: {sorted(missing)}"
     assert NOT_PRODUCIBLE <= documented

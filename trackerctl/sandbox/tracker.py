@@ -84,7 +84,6 @@ from trackerctl.sandbox import objects, records
 from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
 from trackerctl.sandbox.params import validate
-from trackerctl.sandbox.store import fmt_date
 
 FRESH_FIX = 300.0  # seconds: a fix this recent makes location_request answer 256
 ONLINE = ("active", "idle")  # connection statuses that count as online ("online", "GPS not updated")
