@@ -34,6 +34,7 @@ import typer
 from typer.testing import CliRunner
 
 from tests.e2e.conftest import NO_KEYRING, REPO, Server, cli, start_server
+from tests.helpers.sandbox import sql
 from tests.helpers.spec import spec_file
 from tests.unit.test_sandbox_user_actions import (
     APN,
@@ -49,7 +50,6 @@ from tests.unit.test_sandbox_user_actions import (
     ErrorCase,
     documented_errors,
     login,
-    sql,
 )
 from tests.unit.test_sandbox_user_actions import ERROR_CASES as SANDBOX_ERROR_CASES
 from trackerctl.api.action import Action

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.sandbox import code, ok, one, sql
 from tests.helpers.spec import spec_file
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.codes import describe
@@ -23,32 +24,6 @@ from trackerctl.sandbox.store import parse_datetime
 
 
 CORRUPTED_DEVICE = "corrupted.200110.356938035643833"  # 200010's source, as panel/tracker/list shows it
-
-
-@pytest.fixture
-def sb(tmp_path):
-    return Sandbox(tmp_path / "sandbox.sqlite", implicit_auth=True)
-
-
-def code(body: dict) -> int:
-    assert body["success"] is False, body
-    return body["status"]["code"]
-
-
-def ok(sb: Sandbox, action: str, params: dict | None = None, **kw: Any) -> dict:
-    status, body = sb.call(action, params, **kw)
-    assert status == 200 and body["success"] is True, body
-    return body
-
-
-def sql(sb: Sandbox, statement: str, *args: Any) -> list[Any]:
-    with sb.transaction() as conn:
-        return [tuple(r) for r in conn.execute(statement, args).fetchall()]
-
-
-def one(sb: Sandbox, statement: str, *args: Any) -> Any:
-    rows = sql(sb, statement, *args)
-    return rows[0][0] if rows and len(rows[0]) == 1 else (rows[0] if rows else None)
 
 
 def set_clock(sb: Sandbox, when: str) -> None:

@@ -6,26 +6,12 @@ import json
 
 import pytest
 
+from tests.helpers.sandbox import code, errors
 from trackerctl.sandbox.app import Sandbox
 from trackerctl.sandbox.seed import SEED
 
 DEMO_VISIBLE = [123456, 200007, 200008, 200009, 265489, 777002, 777003, 999119, 999199, 134537, 1245678]
 DEALER_1_COUNT = 16  # 13 of demo@ (deleted and corrupted included) + 3 of other@
-
-
-@pytest.fixture
-def sb(tmp_path):
-    return Sandbox(tmp_path / "sandbox.sqlite", implicit_auth=True)
-
-
-def code(body: dict) -> int:
-    assert body["success"] is False, body
-    return body["status"]["code"]
-
-
-def errors(body: dict) -> dict[str, str]:
-    assert code(body) == 7
-    return {e["parameter"]: e["error"] for e in body["errors"]}
 
 
 # ---- tracker/read, tracker/list --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.sandbox import code, errors, ok, one, sql
 from tests.helpers.spec import spec_file
 from trackerctl.sandbox.app import Sandbox
 from trackerctl.sandbox.codes import describe
@@ -37,37 +38,6 @@ STATE_KEYS = ["source_id", "gps", "connection_status", "movement_status", "gsm",
 SENSOR_KEYS = ["label", "units", "name", "type", "value", "units_type", "converted_units_type", "converted_value"]
 FUEL_KEYS = ["label", "name", "type", "value", "units_type", "units", "converted_units_type", "converted_value"]
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-
-
-@pytest.fixture
-def sb(tmp_path):
-    return Sandbox(tmp_path / "sandbox.sqlite", implicit_auth=True)
-
-
-def code(body: dict) -> int:
-    assert body["success"] is False, body
-    return body["status"]["code"]
-
-
-def errors(body: dict) -> dict[str, str]:
-    assert code(body) == 7, body
-    return {e["parameter"]: e["error"] for e in body["errors"]}
-
-
-def ok(sb: Sandbox, action: str, params: dict | None = None, **kw: Any) -> dict:
-    status, body = sb.call(action, params, **kw)
-    assert status == 200 and body["success"] is True, body
-    return body
-
-
-def sql(sb: Sandbox, statement: str, *args: Any) -> list[tuple]:
-    with sb.transaction() as conn:
-        return [tuple(r) for r in conn.execute(statement, args).fetchall()]
-
-
-def one(sb: Sandbox, statement: str, *args: Any) -> Any:
-    rows = sql(sb, statement, *args)
-    return rows[0][0] if rows else None
 
 
 def login(sb: Sandbox, user: str) -> str:
