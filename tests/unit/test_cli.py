@@ -180,3 +180,39 @@ def test_from_file_plain_lines_csv_and_a_lone_header(env, tmp_path):
     bad.write_text("label,id\nA,1\n")
     result = run(env, "panel", "tracker", "batch-delete-clones", "--from-file", str(bad), "--dry-run")
     assert result.exit_code == 2 and "tracker_id" in result.stderr and result.stdout == ""
+
+
+BAD_INPUT = {  # content -> the message, {where}: the JSON's place, {reading}: the file read
+    "not-json": (b"{not json", "invalid JSON in {where}: Expecting property name"),
+    "not-an-object": (b"[1, 2]", "{where} must hold a JSON object"),
+    "not-utf8": (b"\xff\xfe{}", "cannot read {reading}: not UTF-8 text"),
+    "missing": (None, "cannot read {reading}: No such file or directory"),
+}
+INPUT_CASES = [(command, bad) for command in ("api", "send-command") for bad in BAD_INPUT] + [
+    ("from-file", "not-utf8"), ("from-file", "missing")]  # --from-file takes ids, not JSON
+
+
+@pytest.mark.parametrize(("command", "bad"), INPUT_CASES, ids=[f"{c}-{b}" for c, b in INPUT_CASES])
+def test_unreadable_input_is_one_usage_line_and_nothing_sent(env, tmp_path, command, bad):
+    content, says = BAD_INPUT[bad]
+    path = tmp_path / "input"
+    if content is not None:
+        path.write_bytes(content)
+    argv, where = {
+        "api": (["api", "tracker/send_command", "--input", str(path)], f"--input {path}"),
+        "send-command": (["tracker", "send-command", "5", "--command", f"@{path}"], f"--command file {path}"),
+        "from-file": (["panel", "tracker", "batch-delete-clones", "--from-file", str(path), "--yes"], f"--from-file {path}"),
+    }[command]
+    result = run(env, "--dry-run", *argv)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""  # under --dry-run a request would have been printed
+    (line, *_) = result.stderr.splitlines()
+    assert line.startswith("error: " + says.format(where=where, reading=where)), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_json_from_stdin(env):
+    result = run(env, "--dry-run", "api", "tracker/list", "--input", "-", input='{"labels": ["a"]}')
+    assert result.exit_code == 0 and requests(result)[0]["body"] == {"labels": ["a"]}
+    result = run(env, "--dry-run", "api", "tracker/list", "--input", "-", input="[]")
+    assert result.exit_code == 2 and "--input (stdin) must hold a JSON object" in result.stderr

@@ -6,17 +6,15 @@ are those of every other command; the body comes from --input and -f/-F fields.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from trackerctl.api.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
-from trackerctl.cli.runners import key_values
+from trackerctl.cli.runners import json_object, key_values, read_text
 
 PATH = re.compile(r"[a-z0-9_]+(/[a-z0-9_]+)*")
 RECORD_KEYS = ("list", "value", "states")
@@ -45,7 +43,9 @@ def api(
         clean = clean[3:]
     if not PATH.fullmatch(clean):
         raise UsageError(f"invalid action path {path!r}: such as tracker/list or panel/tracker/read")
-    body = _read_input(app_, input_) if input_ else {}
+    body = {}
+    if input_:
+        body = json_object(read_text(app_, input_, "--input"), "--input (stdin)" if input_ == "-" else f"--input {input_}")
     body.update(key_values(field, "-f", typed=False))
     body.update(key_values(typed_field, "-F", typed=True))
     if "hash" in body:
@@ -57,20 +57,6 @@ def api(
         return
     records = known.result if known else next((k for k in RECORD_KEYS if k in answer), None)
     app_.output.result(answer, records=records, columns=known.columns if known else ())
-
-
-def _read_input(a: AppContext, source: str) -> dict[str, Any]:
-    try:
-        text = a.stdin.read() if source == "-" else Path(source).expanduser().read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read --input {source}: {e.strerror}") from None
-    try:
-        value = json.loads(text)
-    except ValueError as e:
-        raise UsageError(f"invalid JSON in --input {source}: {e}") from None
-    if not isinstance(value, dict):
-        raise UsageError(f"--input {source} must hold a JSON object")
-    return value
 
 
 command = typer.main.get_command(app)

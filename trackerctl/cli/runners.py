@@ -85,23 +85,33 @@ def _tag_binding(p: Param, item: str) -> dict[str, int]:
 
 
 def _json_object(app: AppContext, p: Param, raw: str) -> dict[str, Any]:
-    where = p.option
+    """A JSON object given as text, `@FILE` or `-` (stdin)."""
     if raw == "-":
-        text, where = app.stdin.read(), f"{p.option} (stdin)"
-    elif raw.startswith("@"):
-        try:
-            text = Path(raw[1:]).expanduser().read_text(encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"cannot read {p.option} file {raw[1:]}: {e.strerror}") from None
-        where = f"{p.option} file {raw[1:]}"
-    else:
-        text = raw
+        return json_object(read_text(app, "-", p.option), f"{p.option} (stdin)")
+    if raw.startswith("@"):
+        return json_object(read_text(app, raw[1:], f"{p.option} file"), f"{p.option} file {raw[1:]}")
+    return json_object(raw, p.option)
+
+
+def read_text(app: AppContext, source: str, what: str) -> str:
+    """The text of a file for `what` (an option, as the user typed it), or of stdin for `-`."""
+    try:
+        if source == "-":
+            return app.stdin.read()
+        return Path(source).expanduser().read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise UsageError(f"cannot read {what} {source}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {what} {'(stdin)' if source == '-' else source}: not UTF-8 text") from None
+
+
+def json_object(text: str, where: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError as e:
         raise UsageError(f"invalid JSON in {where}: {e}") from None
     if not isinstance(value, dict):
-        raise UsageError(f"invalid value for {p.option}: a JSON object is needed, such as '{{\"name\": \"...\"}}'")
+        raise UsageError(f"{where} must hold a JSON object, such as '{{\"name\": \"...\"}}'")
     return value
 
 
@@ -132,15 +142,7 @@ def read_items(app: AppContext, source: str | None, p: Param) -> list[str]:
     """Ids from --from-file: one per line, or a CSV's column named like the item; `#` lines skipped."""
     if not source:
         return []
-    if source == "-":
-        text = app.stdin.read()
-    else:
-        try:
-            text = Path(source).expanduser().read_text(encoding="utf-8-sig")
-        except OSError as e:
-            raise UsageError(f"cannot read --from-file {source}: {e.strerror}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"cannot read --from-file {source}: not UTF-8 text") from None
+    text = read_text(app, source, "--from-file")
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         return []
