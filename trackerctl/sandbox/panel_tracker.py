@@ -214,15 +214,22 @@ def _original(ctx: Ctx, tracker_id: int) -> Any:
     return row
 
 
-@action("panel/tracker/clone", api="panel", permission=("trackers", "create"))
-def clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """A clone of a non-clone tracker for another user of the dealer: `{"id": new clone}`."""
-    row = _original(ctx, p["tracker_id"])
-    user = _target_user(ctx, p["user_id"])
+def _handover(ctx: Ctx, tracker_id: int, user_id: int) -> tuple[sqlite3.Row, sqlite3.Row]:
+    """(tracker, user) for a clone or move: an original tracker (219, 252) and a master user of the
+    dealer (246) who is not its owner (246) and has no clone of it yet (247)."""
+    row = _original(ctx, tracker_id)
+    user = _target_user(ctx, user_id)
     if user["id"] == row["user_id"]:
         raise ApiFailure(246)
     if row["source_id"] in _clone_sources(ctx, user["id"]):
         raise ApiFailure(247)
+    return row, user
+
+
+@action("panel/tracker/clone", api="panel", permission=("trackers", "create"))
+def clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """A clone of a non-clone tracker for another user of the dealer: `{"id": new clone}`."""
+    row, user = _handover(ctx, p["tracker_id"], p["user_id"])
     return {"id": _insert_clones(ctx, user["id"], [(row["source_id"], p["label"])])[0]}
 
 
@@ -339,12 +346,7 @@ def corrupt(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @action("panel/tracker/move", api="panel", permission=(("trackers", "create"), ("trackers", "delete")))
 def move(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """The tracker to another user of the dealer, as a new record: `{"id": its new id}`."""
-    row = _original(ctx, p["tracker_id"])
-    user = _target_user(ctx, p["user_id"])
-    if user["id"] == row["user_id"]:
-        raise ApiFailure(246)
-    if row["source_id"] in _clone_sources(ctx, user["id"]):
-        raise ApiFailure(247)
+    row, user = _handover(ctx, p["tracker_id"], p["user_id"])
     new_id = _next_tracker_id(ctx)
     ctx.conn.execute(
         "INSERT INTO trackers (id, label, user_id, group_id, source_id, clone, deleted, comment, creation_date, avatar_file_name)"
