@@ -110,22 +110,32 @@ def _completer_lines(c: Completer, words_var: str, dyn_var: str, assign) -> str:
 
 
 # ---- bash --------------------------------------------------------------------------------------
-def _case_arms(plan: Plan, assign: Callable[[str, str], str], *, opening: str) -> tuple[list[str], list[str]]:
-    """The `case` arms completing option values and positional arguments, for bash and zsh alike
-    (zsh patterns may open with a parenthesis: `opening`)."""
+def _case_arms(plan: Plan, arm: Callable[[str, str, "Completer | None"], str]) -> tuple[list[str], list[str]]:
+    """The `case` arms completing option values and positional arguments, in every shell's syntax:
+    `arm(glob, literal, completer)` renders one, its pattern being `glob` (a `*` or nothing) before
+    `literal`, or `literal` then `*` when the literal ends with `|` (any positional of a node)."""
     value_cases = []
     for n in plan.nodes:
         for name, c in n.values:
-            value_cases.append(f"    {opening}{_sq(n.key + '|' + name)}) {_completer_lines(c, 'w', 'd', assign) if c else ':'} ;;")
+            value_cases.append(arm("", n.key + "|" + name, c))
     for name, c in plan.global_values:
         if c:
-            value_cases.append(f"    {opening}*{_sq('|' + name)}) {_completer_lines(c, 'w', 'd', assign)} ;;")
+            value_cases.append(arm("*", "|" + name, c))
     arg_cases = []
     for n in plan.nodes:
         for index, c in n.args:
-            pattern = _sq(n.key + "|") + "*" if index == "*" else _sq(f"{n.key}|{index}")
-            arg_cases.append(f"    {opening}{pattern}) {_completer_lines(c, 'w', 'd', assign)} ;;")
+            arg_cases.append(arm("", n.key + "|" + ("" if index == "*" else index), c))
     return value_cases, arg_cases
+
+
+def _sh_arm(assign: Callable[[str, str], str], opening: str) -> Callable[[str, str, "Completer | None"], str]:
+    """bash and zsh (zsh patterns may open with a parenthesis: `opening`)."""
+
+    def arm(glob: str, literal: str, c: "Completer | None") -> str:
+        pattern = glob + _sq(literal) + ("*" if literal.endswith("|") else "")
+        return f"    {opening}{pattern}) {_completer_lines(c, 'w', 'd', assign) if c else ':'} ;;"
+
+    return arm
 
 
 def _bash(plan: Plan) -> str:
@@ -139,7 +149,7 @@ def _bash(plan: Plan) -> str:
             f"    {_sq(n.key)}) s={_sq(_words([s for s, _ in n.subs]))} o={_sq(_words(_names(n.opts)))} "
             f"v={_sq(_words(_valued(n.opts)))}{';' if g else ''}{g} ;;"
         )
-    value_cases, arg_cases = _case_arms(plan, assign, opening="")
+    value_cases, arg_cases = _case_arms(plan, _sh_arm(assign, ""))
     glob = plan.globals
     return BASH_TEMPLATE.format(
         header=HEADER,
@@ -276,7 +286,7 @@ def _zsh(plan: Plan) -> str:
             f"    ({_sq(n.key)}) s=({_zsh_described(n.subs)}) o=({_zsh_described(opts)}) "
             f"v=({_words(_valued(n.opts))}){g} ;;"
         )
-    value_cases, arg_cases = _case_arms(plan, assign, opening="(")
+    value_cases, arg_cases = _case_arms(plan, _sh_arm(assign, "("))
     glob = plan.globals
     return ZSH_TEMPLATE.format(
         header=HEADER,
@@ -424,18 +434,11 @@ def _fish(plan: Plan) -> str:
             return f"set -g __trackerctl_d {c.dynamic}"
         return f"set -g __trackerctl_w {lst(list(c.words))}"
 
-    value_cases = []
-    for n in plan.nodes:
-        for name, c in n.values:
-            value_cases.append(f"        case {_fq(n.key + '|' + name)}\n            {fish_assign(c) if c else 'true'}")
-    for name, c in plan.global_values:
-        if c:
-            value_cases.append(f"        case {_fq('*|' + name)}\n            {fish_assign(c)}")
-    arg_cases = []
-    for n in plan.nodes:
-        for index, c in n.args:
-            pattern = _fq(n.key + "|" + ("*" if index == "*" else index))
-            arg_cases.append(f"        case {pattern}\n            {fish_assign(c)}")
+    def fish_arm(glob: str, literal: str, c: Completer | None) -> str:
+        pattern = _fq(glob + literal + ("*" if literal.endswith("|") else ""))
+        return f"        case {pattern}\n            {fish_assign(c) if c else 'true'}"
+
+    value_cases, arg_cases = _case_arms(plan, fish_arm)
     glob = plan.globals
     gnames = [(name, _desc(o)) for o in glob for name in o.names]
     return FISH_TEMPLATE.format(
