@@ -40,6 +40,9 @@ class Session:
     client_factory: Callable[[], "ApiClient"] = field(repr=False, default=None)  # type: ignore[assignment]
     notice: Callable[[str], None] = lambda msg: None
     offline: bool = False  # --dry-run: never log in
+    # The in-process sandbox: a stored credential it never issued (a real server's session, kept
+    # for the profile) is not sent, so the command acts as the demo user (CLI-CONTRACT.md 9).
+    issued: Callable[[str], bool] | None = field(repr=False, default=None)
     _renewed: set[str] = field(default_factory=set)
 
     # -- what the client sends ----------------------------------------------------------------
@@ -47,7 +50,7 @@ class Session:
         """The stored (or environment) credential; logs in first when only a login is configured
         (not under --dry-run, which sends nothing: there it is None)."""
         secret = self.store.get(self.profile, api)
-        if secret:
+        if secret and (secret.source == "env" or self.issued is None or self.issued(secret.value)):
             return secret.value
         if not self.offline and self._password_login(api) is not None:
             return self.renew(api, first=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -216,3 +217,26 @@ def test_json_from_stdin(env):
     assert result.exit_code == 0 and requests(result)[0]["body"] == {"labels": ["a"]}
     result = run(env, "--dry-run", "api", "tracker/list", "--input", "-", input="[]")
     assert result.exit_code == 2 and "--input (stdin) must hold a JSON object" in result.stderr
+
+
+def test_in_process_sandbox_sends_only_credentials_it_issued(env):
+    """--api-url sandbox acts as the demo user unless logged in to that sandbox: a stored session it
+    never issued (another server's, or an older sandbox's) is not sent (CLI-CONTRACT.md 9)."""
+    env = {k: v for k, v in env.items() if k not in ("TRACKERCTL_HASH", "TRACKERCTL_PANEL_HASH")}
+
+    def labels() -> set[str]:
+        result = run(env, "--api-url", "sandbox", "-o", "json", "tracker", "list")
+        assert result.exit_code == 0, result.stderr
+        return {t["label"] for t in json.loads(result.stdout)["list"]}
+
+    demo = labels()
+    assert "Truck 01 north" in demo
+    login = run(env, "--api-url", "sandbox", "auth", "login", "--login", "other@example.com", "--password-stdin", input="demo\n")
+    assert login.exit_code == 0, login.stderr
+    other = labels()  # the stored session is this sandbox's: sent, so other@'s trackers
+    assert "Other van A" in other and "Truck 01 north" not in other
+    assert run(env, "sandbox", "reset").exit_code == 0  # a new database never issued that session
+    assert labels() == demo
+    stored = json.loads((Path(env["TRACKERCTL_CONFIG"]).parent / "credentials.json").read_text())["profiles"]["default"]["user"]
+    explicit = run({**env, "TRACKERCTL_HASH": stored}, "--api-url", "sandbox", "tracker", "list")
+    assert explicit.exit_code == 3 and json.loads(explicit.stderr)["status"]["code"] == 4  # the environment's: sent as given

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from trackerctl.api.client import ApiClient
     from trackerctl.credentials import CredentialStore
     from trackerctl.output import Output
+    from trackerctl.sandbox.app import Sandbox
     from trackerctl.session import Session
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -189,6 +190,7 @@ class AppContext:
 
     @cached_property
     def session(self) -> "Session":
+        from trackerctl.api.client import SANDBOX
         from trackerctl.session import Session
 
         return Session(
@@ -199,7 +201,15 @@ class AppContext:
             client_factory=self.client,
             notice=self.output.notice,
             offline=self.options.dry_run,
+            issued=self.sandbox.issued if self.api_url == SANDBOX else None,
         )
+
+    @cached_property
+    def sandbox(self) -> "Sandbox":
+        """The in-process sandbox of `--api-url sandbox`."""
+        from trackerctl.sandbox.app import Sandbox, default_db_path
+
+        return Sandbox(default_db_path(self.env), implicit_auth=True)
 
     def client(self) -> "ApiClient":
         if self._client is None:
@@ -207,10 +217,9 @@ class AppContext:
 
             base, exchange, verify = self.api_url, None, True
             if base == SANDBOX:
-                from trackerctl.sandbox.app import Sandbox, default_db_path
                 from trackerctl.sandbox.exchange import SandboxExchange
 
-                exchange = SandboxExchange(Sandbox(default_db_path(self.env), implicit_auth=True))
+                exchange = SandboxExchange(self.sandbox)
                 base = "http://sandbox.invalid/v2"
             elif base.startswith("https://"):
                 verify = self._tls_context()

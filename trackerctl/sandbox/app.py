@@ -122,6 +122,14 @@ class Sandbox:
             raise ConnectionResetError("the sandbox dropped the answer")
         return reply.status, json.loads(reply.body)
 
+    def issued(self, credential: str) -> bool:
+        """Whether this sandbox holds `credential` as a session or API key (user or panel)."""
+        with self.store.transaction() as conn:
+            return bool(conn.execute(
+                "SELECT 1 FROM user_sessions WHERE hash = ? UNION ALL SELECT 1 FROM panel_sessions WHERE hash = ?",
+                (credential, credential),
+            ).fetchone())
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """The store's locked transaction: read or change the state directly."""
