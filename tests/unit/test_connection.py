@@ -354,3 +354,25 @@ def test_with_a_proxy_set_requests_go_through_it(peer_factory, monkeypatch):
     client = ApiClient("http://api.example.invalid/v2", credential=lambda api: "h")
     assert client.call("tracker/list", {}) == {"success": True}
     assert peer.requests[0].startswith(b"POST http://api.example.invalid/v2/tracker/list HTTP/1.1\r\n")
+
+
+def test_the_cli_trusts_its_ca_bundle_and_refuses_an_unknown_authority(tls_peer, authority, tmp_path):
+    from typer.testing import CliRunner
+
+    from trackerctl.cli.app import build_cli
+    from trackerctl.cli.context import AppContext
+
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    env = {"TRACKERCTL_CONFIG": str(tmp_path / "config.toml"), "TRACKERCTL_KEYRING": "file",
+           "TRACKERCTL_HASH": "a" * 32, "TRACKERCTL_MAX_ATTEMPTS": "1"}
+    base = tls_peer.url.rsplit("/tracker/list", 1)[0]
+
+    def run(*args):
+        return CliRunner().invoke(build_cli(), ["--api-url", base, "-o", "json", *args, "tracker", "list"], obj=AppContext(env=env))
+
+    trusted = run("--ca-bundle", str(bundle))
+    assert trusted.exit_code == 0 and json.loads(trusted.stdout) == {}, trusted.stderr  # the envelope's success is dropped
+    refused = run()
+    assert refused.exit_code == 5 and refused.stdout == ""
+    assert "certificate verify failed" in refused.stderr and len(tls_peer.requests) == 1
