@@ -376,3 +376,17 @@ def test_the_cli_trusts_its_ca_bundle_and_refuses_an_unknown_authority(tls_peer,
     refused = run()
     assert refused.exit_code == 5 and refused.stdout == ""
     assert "certificate verify failed" in refused.stderr and len(tls_peer.requests) == 1
+
+
+def test_client_reports_a_silent_server_once_per_cause(peer_factory):
+    def silent(conn, peer):
+        peer.read_request(conn)
+        time.sleep(1.0)
+
+    peer = peer_factory(silent)
+    base = peer.url.rsplit("/tracker/list", 1)[0]
+    client = ApiClient(base, credential=lambda api: "h", timeout=0.2, retry=RetryPolicy(attempts=2, base_delay=0, max_delay=0))
+    with pytest.raises(OutcomeUnknown) as caught:
+        client.call("tracker/list", {})
+    assert caught.value.message.startswith(f"no answer from {base} within 0.2s (timed out): the request was sent")
+    assert len(peer.requests) == 2  # a read: tried again once

@@ -129,7 +129,7 @@ class Pool:
                 content = answer.read()
             except TimeoutError as e:
                 conn.close()
-                raise TimedOut(f"timed out ({_text(e)})") from None
+                raise TimedOut(_text(e)) from None
             except (OSError, http.client.HTTPException) as e:
                 conn.close()
                 raise Lost(_lost(e)) from None
@@ -277,7 +277,7 @@ class HttpxExchange:
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol) as e:
             raise NotSent(_text(e)) from None
         except (httpx.ReadTimeout, httpx.WriteTimeout) as e:
-            raise TimedOut(f"timed out ({_text(e)})") from None
+            raise TimedOut(_text(e)) from None
         except httpx.HTTPError as e:  # RemoteProtocolError, ReadError, WriteError, a decoding error
             raise Lost(_text(e)) from None
         return Reply(resp.status_code, resp.reason_phrase, resp.headers, resp.content)
