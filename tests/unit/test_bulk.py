@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from typer.testing import CliRunner
 
+from trackerctl.api.connection import HttpxExchange
 from trackerctl.api.errors import ApiError, AuthError, OutcomeUnknown, TransientError
 from trackerctl.bulk import (
     BulkJob,
@@ -502,9 +503,9 @@ def test_threads_sharing_the_client_look_the_credential_up_once_and_renew_it_onc
         time.sleep(0.05)
         return "new"
 
-    client = ApiClient("https://api.example.com/v2", credential=credential, renew=renew, transport=httpx.MockTransport(handler),
+    exchange = HttpxExchange(transport=httpx.MockTransport(handler), max_connections=16)
+    client = ApiClient("https://api.example.com/v2", credential=credential, renew=renew, exchange=exchange,
                        retry=RetryPolicy(attempts=2, base_delay=0, max_delay=0))
-    client.reserve_connections(16)
     call = lambda body, idem: client.call("panel/tracker/batch_delete_clones", body, api="panel", read_only=False,  # noqa: E731
                                           idempotent=idem)
     out = list(BulkJob(call, DeleteClones(), {}, list(range(1, 161)), chunk_size=5, concurrency=16).run())

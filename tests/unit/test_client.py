@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from trackerctl.api.client import ApiClient, RetryPolicy, resolve_base_url
+from trackerctl.api.connection import HttpxExchange
 from trackerctl.api.errors import (
     EXIT_AUTH,
     EXIT_NOT_FOUND,
@@ -33,7 +34,7 @@ def make(handler, **kw) -> tuple[ApiClient, list[httpx.Request]]:
 
     kw.setdefault("credential", lambda api: HASH)
     kw.setdefault("retry", FAST)
-    return ApiClient("https://api.example.com/v2", transport=httpx.MockTransport(record), **kw), seen
+    return ApiClient("https://api.example.com/v2", exchange=HttpxExchange(transport=httpx.MockTransport(record)), **kw), seen
 
 
 def ok(body: dict) -> httpx.Response:

@@ -289,11 +289,10 @@ def test_https_trusts_ssl_cert_file_as_httpx_does(tls_peer, authority, tmp_path,
 
 
 # ---- which exchange, and httpx's errors -----------------------------------------------------------
-def test_a_proxy_or_a_transport_goes_through_httpx(monkeypatch):
+def test_a_proxy_goes_through_httpx(monkeypatch):
     for key in [k for k in os.environ if k.lower() in connection.PROXY_VARIABLES]:
         monkeypatch.delenv(key)
     assert isinstance(open_exchange(verify=True, max_connections=2), Pool)
-    assert isinstance(open_exchange(verify=True, max_connections=2, transport=httpx.MockTransport(lambda r: None)), HttpxExchange)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     assert isinstance(open_exchange(verify=True, max_connections=2), HttpxExchange)
     assert connection.proxy_configured({"all_proxy": "socks5://x"}) and not connection.proxy_configured({"http_proxy": ""})

@@ -14,8 +14,8 @@ Retry rules (CLI-CONTRACT.md section 7):
 - code 4 (session ended): one renewal through `renew`, when the caller gave one, then the request again.
 
 The bytes travel through `trackerctl.api.connection`: a keep-alive pool on http.client, or httpx
-when a proxy is set or an httpx `transport` (a test's MockTransport) is given; or through the
-`exchange` given (the in-process sandbox).
+when a proxy is set; or through the `exchange` given (the in-process sandbox, a test's
+`HttpxExchange` over an httpx.MockTransport).
 """
 
 from __future__ import annotations
@@ -44,8 +44,6 @@ from trackerctl.api.errors import (
 from trackerctl.credentials import mask  # the one masking rule: fa7b…1b06
 
 if TYPE_CHECKING:
-    import httpx
-
     from trackerctl.api.connection import Exchange, Reply
 
 Api = Literal["user", "panel"]
@@ -123,7 +121,6 @@ class ApiClient:
         renew: Callable[[Api], str | None] | None = None,
         timeout: float = 30.0,
         verify: Any = True,
-        transport: "httpx.BaseTransport | None" = None,
         exchange: "Exchange | None" = None,
         retry: RetryPolicy = RetryPolicy(),
         trace: Callable[[str], None] | None = None,
@@ -137,7 +134,6 @@ class ApiClient:
         self._renew = renew
         self._timeout = timeout
         self._verify = verify
-        self._transport = transport
         self._retry = retry
         self._trace = trace
         self._notice = notice
@@ -257,18 +253,14 @@ class ApiClient:
             if self._http is None:
                 from trackerctl.api.connection import open_exchange
 
-                self._http = open_exchange(verify=self._verify, max_connections=self._max_connections,
-                                           transport=self._transport)
+                self._http = open_exchange(verify=self._verify, max_connections=self._max_connections)
         return self._http
 
     def _send_once(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
         from trackerctl.api.connection import ExchangeError, NotSent, TimedOut
 
         url = f"{self.base_url}/{path}"
-        headers = {"Content-Type": "application/json", "Accept": "application/json", "Accept-Encoding": "gzip",
-                   "User-Agent": USER_AGENT}
-        if hash_:
-            headers["Authorization"] = f"NVX {hash_}"
+        headers = _headers(hash_)
         content = json.dumps(body, ensure_ascii=False).encode()
         if self._trace:
             self._trace(f"> POST {url}")
@@ -313,9 +305,7 @@ class ApiClient:
         raise err
 
     def _describe(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-        if hash_:
-            headers["Authorization"] = f"NVX {mask(hash_)}"
+        headers = {k: _mask_header(k, v) for k, v in _headers(hash_).items()}
         return {"method": "POST", "url": f"{self.base_url}/{path}", "headers": headers, "body": _mask_tree(body)}
 
 
@@ -344,6 +334,15 @@ class _Retry(Exception):
             else:
                 final = TransientError(reason)
         self.final = final
+
+
+def _headers(hash_: str | None) -> dict[str, str]:
+    """What every request carries (a dry run prints the same, the credential masked)."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json", "Accept-Encoding": "gzip",
+               "User-Agent": USER_AGENT}
+    if hash_:
+        headers["Authorization"] = f"NVX {hash_}"
+    return headers
 
 
 def _login_advice(api: Api) -> tuple[str, str]:

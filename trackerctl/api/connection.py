@@ -7,8 +7,8 @@ Two ways behind one interface, `post(url, headers, body, timeout) -> Reply`:
   at most `max_connections` open, idle ones reused newest first, and dropped when they have been
   idle for `keepalive` seconds or the server has closed them (a readable idle socket).
 - `HttpxExchange`: an httpx.Client, for what httpx does and the pool does not: proxies from the
-  environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, with NO_PROXY) and custom transports (the
-  in-process sandbox, tests' httpx.MockTransport).
+  environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, with NO_PROXY), and custom httpx transports
+  (tests' httpx.MockTransport).
 
 Why two, measured (`tests/bench/bench_bulk.py design`: `tracker/read` against `sandbox serve` on
 loopback, threads sharing one client; one run, medians of 3): 2,157 req/s at 0.23 ms of client
@@ -86,10 +86,10 @@ def proxy_configured(env: Mapping[str, str] = os.environ) -> bool:
     return any(value and key.lower() in PROXY_VARIABLES for key, value in env.items())
 
 
-def open_exchange(*, verify: Any, max_connections: int, transport: "httpx.BaseTransport | None" = None) -> Exchange:
-    """The pool, unless a transport is given or a proxy is configured."""
-    if transport is not None or proxy_configured():
-        return HttpxExchange(verify=verify, max_connections=max_connections, transport=transport)
+def open_exchange(*, verify: Any, max_connections: int) -> Exchange:
+    """The pool, unless a proxy is configured."""
+    if proxy_configured():
+        return HttpxExchange(verify=verify, max_connections=max_connections)
     return Pool(verify=verify, max_connections=max_connections)
 
 
