@@ -142,10 +142,11 @@ class CredentialStore:
             return f"keyring ({_keyring.name})"
         return f"file {self.file_path}"
 
-    def get(self, profile: str, kind: Kind) -> Secret | None:
-        """The secret from the environment, else the keyring, else the file; None if nowhere."""
+    def get(self, profile: str, kind: Kind, *, include_env: bool = True) -> Secret | None:
+        """The secret from the environment, else the keyring, else the file; None if nowhere.
+        `include_env=False`: only what is stored."""
         _check_kind(kind)
-        from_env = self._env.get(ENV_VARS[kind])
+        from_env = self._env.get(ENV_VARS[kind]) if include_env else None
         if from_env:
             return Secret(from_env, "env")
         from_keyring = self._keyring_call(

@@ -16,6 +16,7 @@ else; notices, warnings and errors go to stderr.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -163,7 +164,11 @@ class Output:
         json, jsonl and csv write each record as it comes (bounded memory); json prints exactly
         what `result` would print for `{"list": [...], **trailer()}`, the trailer being called
         once every record is written. table collects the records first: it needs the widths.
+        Nothing is written before the first record (or the end) has arrived, so that a first
+        request that fails leaves stdout empty.
         """
+        it = iter(records)
+        records = itertools.chain(list(itertools.islice(it, 1)), it)  # the first page, fetched now
         if self.format == "json":
             return self._stream_json(records, trailer)
         if self.format == "jsonl":

@@ -16,7 +16,7 @@ from trackerctl.api.errors import ApiError, AuthError, UsageError
 
 if TYPE_CHECKING:
     from trackerctl.api.client import Api, ApiClient
-    from trackerctl.credentials import CredentialStore
+    from trackerctl.credentials import CredentialStore, Secret
 
 LOGIN_ENV = {"user": ("TRACKERCTL_LOGIN", "TRACKERCTL_PASSWORD"), "panel": ("TRACKERCTL_PANEL_LOGIN", "TRACKERCTL_PANEL_PASSWORD")}
 AUTH_PATH = {"user": "user/auth", "panel": "panel/account/auth"}
@@ -116,20 +116,22 @@ class Session:
             self.store.set(self.profile, f"{api}_password", password)  # type: ignore[arg-type]
         return LoginResult(hash_, stored_in, body.get("permissions") if api == "panel" else None)
 
-    def logout(self, api: "Api") -> bool:
-        """End the session on the server (API keys have none to end) and forget it. True if one was stored."""
-        secret = self.store.get(self.profile, api)
+    def logout(self, api: "Api") -> "Secret | None":
+        """End the stored session on the server (API keys have none to end) and forget it, with a
+        kept password; the stored secret, or None. A credential in the environment is left alone,
+        and under --dry-run the request is only printed and nothing is forgotten."""
+        secret = self.store.get(self.profile, api, include_env=False)
         if secret is None:
-            return False
-        if secret.source != "env":
-            try:
-                self.client_factory().call(LOGOUT_PATH[api], {}, api=api, read_only=False, credential=secret.value)
-            except ApiError as e:
-                if e.code not in (3, 4):  # already ended, or an API key: nothing to end
-                    raise
-        self.store.delete(self.profile, api)
-        self.store.delete(self.profile, f"{api}_password")  # type: ignore[arg-type]
-        return secret.source != "env"
+            return None
+        try:
+            self.client_factory().call(LOGOUT_PATH[api], {}, api=api, read_only=False, credential=secret.value)
+        except ApiError as e:
+            if e.code not in (3, 4):  # already ended, or an API key: nothing to end
+                raise
+        if not self.offline:
+            self.store.delete(self.profile, api)
+            self.store.delete(self.profile, f"{api}_password")  # type: ignore[arg-type]
+        return secret
 
 
 def check_login(api: "Api", login: str, password: str) -> None:

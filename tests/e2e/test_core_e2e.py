@@ -70,6 +70,20 @@ def test_login_list_read_logout(home, server):
     assert after.returncode == 3 and after.stdout == "" and "auth login" in after.stderr
 
 
+def test_logout_ends_the_stored_session_and_leaves_the_environments_alone(home, server):
+    env = {**home, "TRACKERCTL_API_URL": server.url}
+    assert login(env, server.url, panel=False).returncode == 0
+    with_env = {**env, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef"}  # the sandbox's API key
+    dry = cli(with_env, "--dry-run", "auth", "logout")
+    (request,) = [json.loads(line) for line in dry.stdout.splitlines()]
+    assert dry.returncode == 0 and request["url"].endswith("/user/logout") and "0123" not in request["headers"]["Authorization"]
+    assert cli(env, "tracker", "list").returncode == 0  # a dry run forgets nothing
+    out = cli(with_env, "auth", "logout")
+    assert out.returncode == 0 and "logged out of the user API" in out.stderr and "TRACKERCTL_HASH" in out.stderr
+    assert cli(env, "tracker", "list").returncode == 3  # the stored session was ended and forgotten
+    assert cli(with_env, "tracker", "list").returncode == 0  # the environment's still works
+
+
 def test_panel_login_and_commands(home, server):
     env = {**home, "TRACKERCTL_API_URL": server.url}
     assert login(env, server.url, panel=True).returncode == 0

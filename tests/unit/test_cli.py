@@ -240,3 +240,30 @@ def test_in_process_sandbox_sends_only_credentials_it_issued(env):
     stored = json.loads((Path(env["TRACKERCTL_CONFIG"]).parent / "credentials.json").read_text())["profiles"]["default"]["user"]
     explicit = run({**env, "TRACKERCTL_HASH": stored}, "--api-url", "sandbox", "tracker", "list")
     assert explicit.exit_code == 3 and json.loads(explicit.stderr)["status"]["code"] == 4  # the environment's: sent as given
+
+
+def test_timeout_zero_is_refused_not_ignored(env):
+    result = run(env, "--dry-run", "--timeout", "0", "tracker", "read", "5")
+    assert result.exit_code == 2 and result.stdout == "" and "invalid timeout" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["not-a-database", "under-a-file"])
+def test_an_unusable_sandbox_database_is_one_line_not_an_internal_error(env, tmp_path, kind):
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    env = {**env, "TRACKERCTL_SANDBOX_DB": str(path if kind == "not-a-database" else path / "s.sqlite")}
+    result = run(env, "--api-url", "sandbox", "tracker", "list")
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: cannot ") and "sandbox database" in line and "internal error" not in line
+
+
+def test_a_config_that_cannot_be_written_is_one_line_not_an_internal_error(env, monkeypatch):
+    def read_only(src, dst):
+        raise OSError(30, "Read-only file system", str(dst))
+
+    monkeypatch.setattr("trackerctl.config.os.replace", read_only)
+    result = run(env, "profile", "set", "work", "--api-url", "us")
+    assert result.exit_code == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line == f"error: Read-only file system ({env['TRACKERCTL_CONFIG']})"

@@ -529,3 +529,15 @@ def test_json_jsonl_csv_and_piped_tables_never_import_rich() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_stream_writes_nothing_when_the_first_page_fails(fmt: str) -> None:
+    def pages() -> Iterator[dict]:
+        raise RuntimeError("the first request failed")
+        yield {}  # pragma: no cover
+
+    out = io.StringIO()
+    with pytest.raises(RuntimeError):
+        Output(fmt, stdout=out, stderr=io.StringIO()).stream(pages(), columns=("id",))
+    assert out.getvalue() == ""

@@ -22,6 +22,7 @@ from trackerctl.api.errors import UsageError
 DIGITS = re.compile(r"[0-9]+")
 MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 MAX_ORDINAL = 5  # tag_bindings: "Max value is 5"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class TagBinding(BaseModel):
@@ -97,7 +98,8 @@ def _scalar(param: Param, base: type) -> Any:
     if param.choices:
         return Literal[param.choices]
     if base is int:
-        return Annotated[int, Field(ge=param.ge, le=param.le)]
+        # the platform's integers are 64-bit: a larger id is refused here rather than by the server
+        return Annotated[int, Field(ge=INT64_MIN if param.ge is None else param.ge, le=INT64_MAX if param.le is None else param.le)]
     return Annotated[str, Field(min_length=param.min_len, max_length=param.max_len), AfterValidator(_text_check(param))]
 
 

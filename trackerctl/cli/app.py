@@ -153,6 +153,10 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
     except BrokenPipeError:
         _silence_stdout()
         return 0
+    except OSError as e:  # the machine's, not a bug: a read-only home, a full disk, a permission
+        where = f" ({e.filename})" if e.filename else ""
+        app.output.error(f"error: {e.strerror or e}{where}")
+        return 1
     except Exception as e:  # a bug: say so in one line; the traceback only on request
         if app.options.verbose:
             import traceback

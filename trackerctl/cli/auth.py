@@ -167,17 +167,17 @@ def logout(app_: AppContext, panel: PanelFlag = False) -> None:
 
     Example: trackerctl auth logout --panel
     """
+    from trackerctl.credentials import ENV_VARS
+
     api = "panel" if panel else "user"
+    stored = app_.session.logout(api)
     if app_.options.dry_run:
-        secret = app_.credentials.get(app_.profile_name, api)
-        if secret:
-            app_.client().call("panel/account/logout" if panel else "user/logout", {}, api=api, credential=secret.value)
         return
-    if app_.session.logout(api):
+    if stored:
         app_.output.notice(f"logged out of the {api} API (profile {app_.profile_name})")
-    elif app_.credentials.get(app_.profile_name, api):
-        app_.output.notice(f"the {api} credential comes from the environment: unset {'TRACKERCTL_PANEL_HASH' if panel else 'TRACKERCTL_HASH'}")
-    else:
+    if app_.env.get(ENV_VARS[api]):
+        app_.output.notice(f"the {api} credential in {ENV_VARS[api]} is left as it is: unset it")
+    elif not stored:
         app_.output.notice(f"no {api} credential stored for profile {app_.profile_name}")
 
 
@@ -194,7 +194,10 @@ def _prompt(a: AppContext, text: str, *, hidden: bool, missing: str) -> str:
         raise UsageError(missing)
     a.stderr.write(text)
     a.stderr.flush()
-    value = getpass.getpass("", stream=a.stderr) if hidden else a.stdin.readline()
+    try:
+        value = getpass.getpass("", stream=a.stderr) if hidden else a.stdin.readline()
+    except EOFError:  # Ctrl-D
+        value = ""
     value = value.strip() if not hidden else value.rstrip("\r\n")
     if not value:
         raise UsageError(missing or "nothing entered")

@@ -65,7 +65,7 @@ class AppContext:
         """Take the global options given at one level of the command line (later levels win)."""
         names = {f.name for f in fields(GlobalOptions)}
         for name, value in given.items():
-            if name in names and value not in (None, False):
+            if name in names and value is not None and value is not False:  # 0 is a value given
                 setattr(self.options, name, value)
         for derived in _DERIVED:  # settings computed from the options before this level: recompute
             self.__dict__.pop(derived, None)
@@ -134,7 +134,9 @@ class AppContext:
 
     @cached_property
     def timeout(self) -> float:
-        raw = self.options.timeout or self.env.get("TRACKERCTL_TIMEOUT") or self.profile.get("timeout") or DEFAULT_TIMEOUT
+        raw = self.options.timeout
+        if raw is None:
+            raw = self.env.get("TRACKERCTL_TIMEOUT") or self.profile.get("timeout") or DEFAULT_TIMEOUT
         try:
             value = float(raw)
         except ValueError:

@@ -18,6 +18,7 @@ from typing import Any
 from trackerctl.api.action import Param, is_hex_text
 from trackerctl.sandbox.codes import invalid
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _INT_TEXT = re.compile(r"[+-]?\d+")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
@@ -55,15 +56,18 @@ def validate(params: Iterable[Param], raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _int(value: Any) -> int:
+    """A 64-bit integer (SQLite's, and the platform's)."""
     if isinstance(value, bool):
         raise _Bad("must be an integer")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
-        return int(value)
-    raise _Bad("must be an integer")
+        value = int(value)
+    elif isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()) and len(value.strip()) <= 20:
+        value = int(value)
+    if not isinstance(value, int):
+        raise _Bad("must be an integer")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise _Bad(f"must be from {INT64_MIN} to {INT64_MAX}")
+    return value
 
 
 def _str(value: Any) -> str:

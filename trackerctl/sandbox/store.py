@@ -17,13 +17,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from trackerctl.api.errors import UsageError
 from trackerctl.sandbox.schema import SCHEMA_VERSION, statements
 
 
 class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"cannot create the sandbox database {self.path}: {e.strerror}") from None
         self.lock = threading.RLock()
         self._local = threading.local()
 
@@ -31,11 +35,14 @@ class Store:
         """This thread's connection (autocommit mode: transactions are explicit)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.DatabaseError as e:  # not a database, unreadable, a folder
+                raise UsageError(f"cannot open the sandbox database {self.path}: {e}") from None
             self._local.conn = conn
         return conn
 
