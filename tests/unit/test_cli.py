@@ -267,3 +267,24 @@ def test_a_config_that_cannot_be_written_is_one_line_not_an_internal_error(env, 
     assert result.exit_code == 1 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line == f"error: Read-only file system ({env['TRACKERCTL_CONFIG']})"
+
+
+def test_ids_beyond_64_bits_are_refused_before_sending_and_by_the_sandbox(env, capfd):
+    cli = run(env, "--dry-run", "tracker", "read", "100000000000000000000")
+    assert cli.exit_code == 2 and cli.stdout == "" and "TRACKER_ID" in cli.stderr
+    demo = {k: v for k, v in env.items() if not k.endswith("_HASH")}  # the sandbox's demo user
+    raw = run(demo, "--api-url", "sandbox", "api", "tracker/read", "-F", "tracker_id=100000000000000000000")
+    body = json.loads(raw.stderr)
+    assert body["status"]["code"] == 7 and body["errors"][0]["parameter"] == "tracker_id"
+    assert "Traceback" not in raw.stderr + capfd.readouterr().err
+
+
+def test_an_unexpected_sandbox_error_in_process_is_the_apis_code_not_a_traceback(env, monkeypatch, capfd):
+    def broken(row):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("trackerctl.sandbox.objects.user_tracker", broken)
+    demo = {k: v for k, v in env.items() if not k.endswith("_HASH")}
+    result = run({**demo, "TRACKERCTL_MAX_ATTEMPTS": "1"}, "--api-url", "sandbox", "tracker", "read", "123456")
+    assert result.exit_code == 5 and json.loads(result.stderr)["status"]["code"] == 6
+    assert "Traceback" not in result.stderr + capfd.readouterr().err

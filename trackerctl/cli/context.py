@@ -211,7 +211,7 @@ class AppContext:
         """The in-process sandbox of `--api-url sandbox`."""
         from trackerctl.sandbox.app import Sandbox, default_db_path
 
-        return Sandbox(default_db_path(self.env), implicit_auth=True)
+        return Sandbox(default_db_path(self.env), implicit_auth=True, tracebacks=False)
 
     def client(self) -> "ApiClient":
         if self._client is None:

@@ -52,7 +52,11 @@ def default_db_path(env: Mapping[str, str] | None = None) -> Path:
 class Sandbox:
     """One emulator over one database file; thread-safe (requests are serialised per transaction)."""
 
-    def __init__(self, db_path: str | Path, *, faults: Faults | None = None, implicit_auth: bool = False) -> None:
+    def __init__(self, db_path: str | Path, *, faults: Faults | None = None, implicit_auth: bool = False,
+                 tracebacks: bool = True) -> None:
+        """`tracebacks`: print the traceback of an unexpected error on stderr (`sandbox serve`'s log);
+        in-process (`--api-url sandbox`) the CLI reports the answer's code 1 or 6 instead."""
+        self.tracebacks = tracebacks
         self.store = Store(db_path)
         self.faults = faults or Faults()
         self.implicit_auth = implicit_auth
@@ -89,14 +93,18 @@ class Sandbox:
         except sqlite3.OperationalError as e:
             locked = "locked" in str(e) or "busy" in str(e)
             if not locked:
-                traceback.print_exc(file=sys.stderr)
+                self._log_error()
             return wire.failure(14 if locked else 1)
         except sqlite3.Error:
-            traceback.print_exc(file=sys.stderr)
+            self._log_error()
             return wire.failure(1)
         except Exception:
-            traceback.print_exc(file=sys.stderr)
+            self._log_error()
             return wire.failure(6)
+
+    def _log_error(self) -> None:
+        if self.tracebacks:
+            traceback.print_exc(file=sys.stderr)
 
     def _route(self, method: str, path: str) -> ActionDef:
         name = path.split("?", 1)[0].strip("/")
