@@ -757,3 +757,12 @@ def test_mobile_apps_are_not_replaced(sb):
     sql(sb, "UPDATE sources SET activated = 1 WHERE id = ?", register["source"]["id"])
     assert errors(sb.call("tracker/replace", {**REPLACE, "tracker_id": register["id"]})[1]) == {
         "tracker_id": "navixymobile_android is a mobile application"}
+
+
+@pytest.mark.parametrize(("doc_type", "admitted"), [(0, True), (1, True), (2, False), (3, True)])
+def test_the_tariffs_doc_type_decides_225_as_the_panel_document_lists(sb, doc_type, admitted):
+    """doc_type 0 (all) and 3 (paas) without conditions, 1 individuals (the demo user), 2 legal entities."""
+    sql(sb, "UPDATE tariffs SET doc_type = ? WHERE id = ?", doc_type, SEED["tariff_legal"])
+    legal_tariff_for(SEED["tracker"])(sb)
+    status, body = sb.call("tracker/replace", REPLACE)
+    assert (body["success"] or code(body) != 225) if admitted else code(body) == 225, body

@@ -466,9 +466,6 @@ def repayment(price: float, remainder: int, day: dt.date) -> int:
     return math.ceil(Decimal(str(price)) * remainder / days)
 
 
-_DOC_TYPE_FACES = {0: None, 1: {1}, 2: {2, 3}, 3: None}  # None: without conditions
-
-
 @action("panel/tracker/tariff/change", api="panel",
         permission=(("trackers", "update"), ("transactions", "create"), ("tariffs", "read")))
 def tariff_change(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
@@ -485,8 +482,7 @@ def tariff_change(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if t2 is None:
         raise ApiFailure(239)
     owner = ctx.conn.execute("SELECT * FROM users WHERE id = ?", (row["user_id"],)).fetchone()
-    faces = _DOC_TYPE_FACES.get(t2["doc_type"], set())
-    if t1["id"] == t2["id"] or t2["device_type"] != "tracker" or (faces is not None and owner["face"] not in faces):
+    if t1["id"] == t2["id"] or t2["device_type"] != "tracker" or not records.tariff_admits(t2["doc_type"], owner["face"]):
         raise ApiFailure(238)
     count = ctx.conn.execute("SELECT COUNT(*) FROM trackers WHERE user_id = ? AND deleted = 0", (owner["id"],)).fetchone()[0]
     if t2["device_limit"] < count:

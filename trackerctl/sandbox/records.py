@@ -49,3 +49,13 @@ def corrupted_device_id(source_id: int, device_id: str) -> str:
     """What corruption makes of a source's device_id: unique, and freeing the original for a new
     registration (the phone is set to null)."""
     return f"corrupted.{source_id}.{device_id}"
+
+
+# A tariff's doc_type and the owner legal types (`face`) it admits: the panel document's tariff/change
+# step 5 (0 for all and 3 paas: without conditions; 1 physical persons; 2 legal entities and sole traders).
+_DOC_TYPE_FACES: dict[int, set[int] | None] = {0: None, 1: {1}, 2: {2, 3}, 3: None}
+
+
+def tariff_admits(doc_type: int, face: int) -> bool:
+    faces = _DOC_TYPE_FACES.get(doc_type, set())
+    return faces is None or face in faces

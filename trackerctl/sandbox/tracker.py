@@ -712,12 +712,9 @@ def _device_limit(ctx: Ctx, adding: int) -> None:
 
 
 def _tariff_for(ctx: Ctx, tariff_id: int | None) -> sqlite3.Row:
-    """225 unless the tariff's doc_type admits the owner's legal type (0 all, 1 individuals, 2 legal
-    entities and sole traders)."""
+    """225 unless the tariff's doc_type admits the owner's legal type (records.tariff_admits)."""
     tariff = ctx.conn.execute("SELECT * FROM tariffs WHERE id = ?", (tariff_id,)).fetchone()
-    face = _owner(ctx)["face"]
-    if tariff is None or not (tariff["doc_type"] == 0 or (tariff["doc_type"] == 1 and face == 1)
-                              or (tariff["doc_type"] == 2 and face in (2, 3))):
+    if tariff is None or not records.tariff_admits(tariff["doc_type"], _owner(ctx)["face"]):
         raise ApiFailure(225)
     return tariff
 
