@@ -80,6 +80,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from trackerctl.api.action import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from trackerctl.api.errors import (
     AUTH_CODES,
     NOT_PROCESSED_CODES,
@@ -94,9 +95,6 @@ CallFn = Callable[[dict[str, Any], bool], dict[str, Any]]
 ProgressFn = Callable[[int], None]
 
 SUCCEEDED, SKIPPED, FAILED = "succeeded", "skipped", "failed"
-DEFAULT_CHUNK = 500  # ids per request where the API documents no limit
-DEFAULT_LIMIT = 1000  # the largest --chunk-size allowed where the API documents no limit
-MAX_CONCURRENCY = 64
 # Codes that no item causes: every further request would get the same. Nothing more is sent.
 JOB_CODES = AUTH_CODES | frozenset({2, 5, 11, 12, 13, 101, 111, 112})
 TOO_LARGE = 9  # "Too large request": the chunk is halved, its items are not at fault
@@ -325,7 +323,7 @@ class BulkJob:
         items: Sequence[Any],
         *,
         chunk_size: int,
-        concurrency: int = 4,
+        concurrency: int = DEFAULT_CONCURRENCY,
         retry_rounds: int = 3,
         round_pause: float = 2.0,
         progress: ProgressFn | None = None,
@@ -632,7 +630,7 @@ def fetch_chunks(
     items: Sequence[Any],
     *,
     chunk_size: int,
-    concurrency: int = 4,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressFn | None = None,
 ) -> list[dict[str, Any]]:
     """The answers of a read split into chunks, in chunk order. The first error stops the rest and

@@ -111,7 +111,7 @@ class Output:
         self._stdout = stdout
         self._stderr = stderr
         if format is None:
-            format = "table" if _isatty(self.stdout) else "json"
+            format = "table" if isatty(self.stdout) else "json"
         if format not in FORMATS:
             raise ValueError(f"unknown output format {format!r}: use one of {', '.join(FORMATS)}")
         self.format = format
@@ -234,7 +234,7 @@ class Output:
         Drawn only when stderr is a terminal and not quiet; otherwise `advance` does nothing.
         While the bar is shown, notices, warnings and errors are printed above it.
         """
-        if self.quiet or not _isatty(self.stderr) or self._live_console is not None:
+        if self.quiet or not isatty(self.stderr) or self._live_console is not None:
             yield _no_advance
             return
         from rich.progress import (
@@ -274,7 +274,7 @@ class Output:
         On a terminal (table format) the records are one table redrawn on every update; anywhere
         else every update writes one JSON line per record (jsonl), for `--watch` in a pipe.
         """
-        if not (self.format == "table" and _isatty(self.stdout)):
+        if not (self.format == "table" and isatty(self.stdout)):
             def lines(records: Sequence[Mapping[str, Any]]) -> None:
                 for record in records:
                     self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -297,7 +297,7 @@ class Output:
 
     def _color_on(self, stream: TextIO) -> bool:
         """Whether to colour `stream`: a terminal, and colour asked for or NO_COLOR unset."""
-        if self.color is False or not _isatty(stream):
+        if self.color is False or not isatty(stream):
             return False
         return self.color is True or not os.environ.get("NO_COLOR")
 
@@ -364,7 +364,7 @@ class Output:
         else:
             headers = columns
             rows = [[_cell(_lookup(f, r, c)) for c in columns] for r, f in zip(records, flat)]
-        if _isatty(self.stdout):
+        if isatty(self.stdout):
             self._rich_table(headers, rows)
         else:
             self.stdout.write(_plain_table(headers, rows))
@@ -450,7 +450,8 @@ class Output:
 # ------------------------------------------------------------------------------------- helpers
 
 
-def _isatty(stream: Any) -> bool:
+def isatty(stream: Any) -> bool:
+    """A terminal, whatever the stream (False for none, a closed one, or one without isatty)."""
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream

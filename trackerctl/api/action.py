@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Bulk commands (CLI-CONTRACT.md section 8): where the API documents no limit of ids per request.
+DEFAULT_CHUNK = 500  # ids per request by default
+DEFAULT_LIMIT = 1000  # the largest --chunk-size allowed
+DEFAULT_CONCURRENCY = 4  # requests in flight
+MAX_CONCURRENCY = 64
+
 # How a parameter is typed on the wire and spelled on the command line.
 #   int, str, bool      scalars; bool is --name/--no-name
 #   int_list, str_list  arrays; a repeatable option named in the singular (cli_name), or, with

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackerctl.api.action import Action
+from trackerctl.api.action import DEFAULT_CHUNK, DEFAULT_CONCURRENCY, DEFAULT_LIMIT, MAX_CONCURRENCY, Action
 from trackerctl.api.errors import Interrupted, PartialFailure, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.runners import confirm, request_body
 
-DEFAULT_CONCURRENCY = 4
 GRACE = 3.0  # seconds given to the requests under way after Ctrl-C
 
 
@@ -116,20 +115,19 @@ def run_get_states(app: AppContext, action: Action, values: dict[str, Any]) -> N
 # ---- parse and check ----------------------------------------------------------------------------
 def _prepare(app: AppContext, action: Action, values: dict[str, Any]) -> tuple[dict[str, Any], list[Any], int, int]:
     """(the request body without the ids, the ids in order with repeats left out, chunk size, concurrency)."""
-    from trackerctl import bulk
+    from trackerctl.output import isatty
 
     key = action.bulk_key or ""
-    limit = action.max_chunk or bulk.DEFAULT_LIMIT
+    limit = action.max_chunk or DEFAULT_LIMIT
     chunk_size = values.pop("chunk_size", None)
-    concurrency = values.pop("concurrency", None)
-    chunk_size = (action.max_chunk or bulk.DEFAULT_CHUNK) if chunk_size is None else chunk_size
-    concurrency = DEFAULT_CONCURRENCY if concurrency is None else concurrency
+    concurrency = values.pop("concurrency", DEFAULT_CONCURRENCY)
+    chunk_size = (action.max_chunk or DEFAULT_CHUNK) if chunk_size is None else chunk_size
     if not 1 <= chunk_size <= limit:
         raise UsageError(f"invalid value for --chunk-size: {chunk_size} is not from 1 to {limit}"
                          f"{' (the API takes at most ' + str(limit) + ' ids per request)' if action.max_chunk else ''}")
-    if not 1 <= concurrency <= bulk.MAX_CONCURRENCY:
-        raise UsageError(f"invalid value for --concurrency: {concurrency} is not from 1 to {bulk.MAX_CONCURRENCY}")
-    if not values.get(key) and not values.get("from_file") and not _isatty(app.stdin):
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"invalid value for --concurrency: {concurrency} is not from 1 to {MAX_CONCURRENCY}")
+    if not values.get(key) and not values.get("from_file") and not isatty(app.stdin):
         values["from_file"] = "-"  # ids piped in: `cut -d, -f1 imeis.csv | trackerctl panel bundle import ...`
     body = request_body(app, action, values)
     given = body.pop(key)
@@ -160,10 +158,3 @@ def _interrupted(job: Any, counts: dict[str, int]) -> None:
 def _verb(action: Action) -> str:
     return {"panel/tracker/bundle/import": "importing", "panel/tracker/batch_delete_clones": "deleting clones",
             "panel/tracker/batch_clone": "cloning"}.get(action.path, action.path)
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from trackerctl.sandbox.app import Sandbox
     from trackerctl.session import Session
 
-FORMATS = ("table", "json", "jsonl", "csv")
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -93,7 +92,9 @@ class AppContext:
 
     def interactive(self) -> bool:
         """A person is there to answer a prompt: stdin and stderr are terminals."""
-        return _isatty(self.stdin) and _isatty(self.stderr)
+        from trackerctl.output import isatty
+
+        return isatty(self.stdin) and isatty(self.stderr)
 
     # -- settings, resolved: command line, then environment, then profile, then default -------
     @cached_property
@@ -125,9 +126,11 @@ class AppContext:
 
     @cached_property
     def output_format(self) -> str:
+        from trackerctl.output import FORMATS, isatty
+
         value = self.options.output or self.env.get("TRACKERCTL_OUTPUT") or self.profile.get("output")
         if value is None:
-            return "table" if _isatty(self.stdout) else "json"
+            return "table" if isatty(self.stdout) else "json"
         if value not in FORMATS:
             raise UsageError(f"invalid output format {value!r}: use one of {', '.join(FORMATS)}")
         return value
@@ -176,7 +179,9 @@ class AppContext:
         try:
             return self.output_format
         except UsageError:
-            return "table" if _isatty(self.stdout) else "json"
+            from trackerctl.output import isatty
+
+            return "table" if isatty(self.stdout) else "json"
 
     def _safe_columns(self) -> list[str] | None:
         try:
@@ -267,10 +272,3 @@ class AppContext:
 
 # Cached settings that depend on the global options (see AppContext.apply).
 _DERIVED = ("profile_name", "profile", "api_url", "output_format", "timeout", "columns", "output", "session")
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

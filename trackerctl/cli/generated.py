@@ -15,9 +15,8 @@ from typing import Annotated, Any, Literal
 import typer
 from typer._click import Command
 
-from trackerctl.api.action import Action, Param
+from trackerctl.api.action import DEFAULT_CONCURRENCY, DEFAULT_LIMIT, Action, Param
 from trackerctl.api.endpoints import REGISTRY
-from trackerctl.bulk import DEFAULT_LIMIT
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.lazy import LazyGroup
 from trackerctl.cli.options import with_global_options
@@ -83,7 +82,8 @@ def build_command(action: Action, name: str) -> Command:
                              help="Read the ids from a file (one per line, or CSV with a header), - for stdin.")))
         params.append(_extra("chunk_size", int | None, typer.Option("--chunk-size", metavar="N",
                              help=f"Ids per request (at most {action.max_chunk or DEFAULT_LIMIT}).")))
-        params.append(_extra("concurrency", int, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."), 4))
+        params.append(_extra("concurrency", int, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."),
+                             DEFAULT_CONCURRENCY))
     if action.paginated:
         params.append(_extra("all", bool, typer.Option("--all", help="Fetch every page; jsonl streams records as pages arrive."), False))
     if action.extra_params:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from trackerctl.api.errors import UsageError
-from trackerctl.cli.context import FORMATS, AppContext
+from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
 from trackerctl.config import BUILTIN_PROFILES, check_profile_name
 
@@ -85,6 +85,8 @@ def set_(
     given = {"api_url": api_url, "output": output, "timeout": timeout, "allow_http": allow_http, "ca_bundle": ca_bundle,
              "login": login, "panel_login": panel_login}
     settings.update({k: v for k, v in given.items() if v is not None})
+    from trackerctl.output import FORMATS
+
     if output is not None and output not in FORMATS:
         raise UsageError(f"invalid value for --output: {output!r} is not one of {', '.join(FORMATS)}")
     if timeout is not None and not 0 < timeout <= 3600:

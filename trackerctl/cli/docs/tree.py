@@ -206,7 +206,7 @@ def _choices(p: Any) -> tuple[str, ...]:
 def _option_completer(p: Any, path: tuple[str, ...]) -> Completer:
     """Values of an option: its choices, or a completer for the plain-text options listed here."""
     from trackerctl.api.client import PLATFORMS, SANDBOX
-    from trackerctl.cli.context import FORMATS
+    from trackerctl.output import FORMATS
 
     if _choices(p):
         return Completer(_choices(p))
