@@ -288,3 +288,8 @@ def test_an_unexpected_sandbox_error_in_process_is_the_apis_code_not_a_traceback
     result = run({**demo, "TRACKERCTL_MAX_ATTEMPTS": "1"}, "--api-url", "sandbox", "tracker", "read", "123456")
     assert result.exit_code == 5 and json.loads(result.stderr)["status"]["code"] == 6
     assert "Traceback" not in result.stderr + capfd.readouterr().err
+
+
+def test_profile_remove_of_an_unknown_profile_fails_even_with_a_credential_in_the_environment(env):
+    result = run(env, "profile", "remove", "typo")  # env holds TRACKERCTL_HASH, which belongs to no profile
+    assert result.exit_code == 2 and "no profile named 'typo'" in result.stderr

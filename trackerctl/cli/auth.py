@@ -41,7 +41,8 @@ def login(
     Example: printf '%s\\n' "$PASS" | trackerctl auth login --panel --login 1000 --password-stdin --remember
     """
     a = app_
-    a.credentials.get(a.profile_name, "panel" if panel else "user")  # a malformed store stops us before anything is sent
+    # a malformed store stops us before anything is sent (the environment's credential would skip reading it)
+    a.credentials.get(a.profile_name, "panel" if panel else "user", include_env=False)
     if api_key:
         if panel:
             raise UsageError("the panel API has no API keys: use `trackerctl auth login --panel`")

@@ -8,6 +8,7 @@ import typer
 
 from trackerctl.api.errors import UsageError
 from trackerctl.cli.context import AppContext
+from trackerctl.credentials import KINDS
 from trackerctl.cli.options import with_global_options
 from trackerctl.config import BUILTIN_PROFILES, check_profile_name
 
@@ -109,9 +110,10 @@ def remove(app_: AppContext, name: NameArg) -> None:
     """
     check_profile_name(name)
     config = app_.config
-    if name not in config.profiles and not any(app_.credentials.get(name, k) for k in ("user", "panel")):
+    stored = any(app_.credentials.get(name, k, include_env=False) for k in KINDS)  # not the environment's
+    if name not in config.profiles and not stored:
         raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
-    for kind in ("user", "panel", "user_password", "panel_password"):
+    for kind in KINDS:
         app_.credentials.delete(name, kind)
     config.profiles.pop(name, None)
     if config.current_profile == name:
