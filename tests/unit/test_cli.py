@@ -293,3 +293,11 @@ def test_an_unexpected_sandbox_error_in_process_is_the_apis_code_not_a_traceback
 def test_profile_remove_of_an_unknown_profile_fails_even_with_a_credential_in_the_environment(env):
     result = run(env, "profile", "remove", "typo")  # env holds TRACKERCTL_HASH, which belongs to no profile
     assert result.exit_code == 2 and "no profile named 'typo'" in result.stderr
+
+
+def test_a_dry_run_login_checks_the_login_as_the_real_one_does(env):
+    bad = run(env, "--dry-run", "auth", "login", "--panel", "--login", "abc", "--password-stdin", input="x\n")
+    assert bad.exit_code == 2 and bad.stdout == "" and "numeric" in bad.stderr
+    good = run(env, "--dry-run", "auth", "login", "--panel", "--login", "1000", "--password-stdin", input="demo\n")
+    (request,) = requests(good)
+    assert good.exit_code == 0 and request["body"] == {"login": "1000", "password": "…"}

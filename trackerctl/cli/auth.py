@@ -11,6 +11,7 @@ import typer
 from trackerctl.api.errors import ApiError, AuthError, TrackerctlError, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
+from trackerctl.session import AUTH_PATH, LOGIN_ENV, check_login
 
 app = typer.Typer(name="auth", help="Log in and out of both APIs; show or print stored credentials.",
                   rich_markup_mode=None, add_completion=False, no_args_is_help=True)
@@ -48,7 +49,7 @@ def login(
             raise UsageError("the panel API has no API keys: use `trackerctl auth login --panel`")
         return _store_api_key(a, password_stdin)
     api = "panel" if panel else "user"
-    login_var, password_var = ("TRACKERCTL_PANEL_LOGIN", "TRACKERCTL_PANEL_PASSWORD") if panel else ("TRACKERCTL_LOGIN", "TRACKERCTL_PASSWORD")
+    login_var, password_var = LOGIN_ENV[api]
     setting = "panel_login" if panel else "login"
     who = login_ or a.env.get(login_var) or a.profile.get(setting)
     if not who:
@@ -59,8 +60,9 @@ def login(
     else:
         password = a.env.get(password_var) or _prompt(
             a, "Password: ", hidden=True, missing=f"no password: use --password-stdin, or set {password_var}")
-    if a.options.dry_run:
-        a.client().call("panel/account/auth" if panel else "user/auth", {"login": who, "password": password}, api=None)
+    if a.options.dry_run:  # the same checks, then the request printed (the password masked)
+        check_login(api, who, password)
+        a.client().call(AUTH_PATH[api], {"login": who, "password": password}, api=None)
         return
     code_prompt = (lambda factor: _prompt(a, f"Two-factor code (sent by {factor}): ", hidden=False, missing="")) if a.interactive() else None
     result = a.session.login(api, who, password, code_prompt=code_prompt, remember=remember)
@@ -77,10 +79,9 @@ def _store_api_key(a: AppContext, from_stdin: bool) -> None:
            else _prompt(a, "API key: ", hidden=True, missing="no API key on stdin"))
     if not key or not key.isalnum():
         raise UsageError("invalid API key: it is a string of letters and digits (made in the web interface)")
-    if a.options.dry_run:
-        a.client().call(USER_CHECK, {}, api="user", credential=key)
-        return
     a.client().call(USER_CHECK, {}, api="user", credential=key)  # one call: is it a working key?
+    if a.options.dry_run:
+        return
     stored = a.credentials.set(a.profile_name, "user", key)
     a.output.notice(f"API key stored in {_where(a, stored)} for profile {a.profile_name}")
     _warn_env_override(a, "user")
