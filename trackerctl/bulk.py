@@ -8,19 +8,23 @@ Knows no terminal: `trackerctl.cli.bulk` feeds it ids and renders what it yields
         ...
 
 `call(body, idempotent)` sends one request and returns the API's answer or raises the client's
-typed errors (`ApiClient.call` does, with its own retries). Per chunk the engine then:
-- an answer: the strategy turns it into one outcome per item (`accepted`);
+typed errors. The client is the one layer that retries (CLI-CONTRACT.md section 10): it repeats
+what was not processed, and with `idempotent` also a request whose outcome is unknown, at most
+TRACKERCTL_MAX_ATTEMPTS times in all. The engine sends each chunk once and turns what comes back
+into per-item verdicts:
+- an answer: the strategy turns it into one outcome per item (`accepted`); items the answer names
+  that were not asked for are reported too;
 - an error answer: the strategy decides (`refused`): the items failed, or were already done
   (skipped), or the platform refused the whole chunk because of *some* of its items: then the
-  culprits are found by splitting the chunk (group testing, below) while the rest go through;
-  an error that no item causes (a permission, the session, an unknown equipment) stops the job:
-  nothing more is sent and every item not yet done is reported failed with it;
-- not processed (codes 8, 14, 15, a connection refused) after the client's retries: the chunk
-  gets `retry_rounds` more rounds, `round_pause` seconds apart and doubling, while the other
-  chunks go on; once `breaker` chunks in a row have outlasted every round with nothing answered
-  in between (the server is down), the job stops as above instead of hammering it all night;
-- outcome unknown (the request was sent, no answer came): re-sent the same way when the strategy
-  is `idempotent` (a repeat is answered harmlessly), else its items fail with code None.
+  culprits are found (a lookup where the strategy has one, else by splitting the chunk: group
+  testing, below) while the rest go through; an error that no item causes (a permission, the
+  session, an unknown equipment) stops the job: nothing more is sent, and every item not done
+  is reported `not_done`, never failed with a code it was not sent for;
+- no answer the client could use (not processed after every attempt, a connection refused, an
+  outcome unknown, a body that is not the API's): the chunk's items fail with what happened, while
+  the other chunks go on; once `breaker` chunks in a row have failed so with nothing answered in
+  between (the server is down), the job stops as above instead of hammering it all night.
+  `reached` tells whether the platform answered anything at all.
 
 Finding the culprits in a refused chunk (bundle import's 247 "already exists" names none) is
 adaptive group testing. With k the expected number of culprits among the n items (the share the
@@ -72,6 +76,7 @@ flight and the sub-chunks of searches, and yields each outcome as it is decided.
 from __future__ import annotations
 
 import math
+import os
 import queue
 import threading
 import time
@@ -85,16 +90,17 @@ from trackerctl.api.errors import (
     AUTH_CODES,
     NOT_PROCESSED_CODES,
     ApiError,
-    BadResponse,
+    AuthError,
     OutcomeUnknown,
     TrackerctlError,
-    TransientError,
+    UsageError,
 )
 
 CallFn = Callable[[dict[str, Any], bool], dict[str, Any]]
+ReadFn = Callable[[str, dict[str, Any]], dict[str, Any]]  # (path, body) -> answer: a read of the same API
 ProgressFn = Callable[[int], None]
 
-SUCCEEDED, SKIPPED, FAILED = "succeeded", "skipped", "failed"
+SUCCEEDED, SKIPPED, FAILED, NOT_DONE = "succeeded", "skipped", "failed", "not_done"
 # Codes that no item causes: every further request would get the same. Nothing more is sent.
 JOB_CODES = AUTH_CODES | frozenset({2, 5, 11, 12, 13, 101, 111, 112})
 TOO_LARGE = 9  # "Too large request": the chunk is halved, its items are not at fault
@@ -106,7 +112,7 @@ class Outcome:
     """What became of one item. `code` and `description` only for failures (code None: a text only)."""
 
     item: Any
-    status: str  # succeeded | skipped | failed
+    status: str  # succeeded | skipped | failed | not_done (a job stopped before it was done)
     code: int | None = None
     description: str | None = None
 
@@ -121,7 +127,7 @@ class Verdict:
     done: list[Outcome] = field(default_factory=list)  # items decided
     again: list[list[Any]] = field(default_factory=list)  # sub-chunks to send as they are
     search: list[Any] | None = None  # items among which some caused the refusal: find them
-    stop: ApiError | None = None  # an error of the whole job: send nothing more
+    stop: ApiError | None = None  # an error of the whole job: send nothing more (the items are not done)
 
 
 def failed(items: Iterable[Any], code: int | None, description: str) -> list[Outcome]:
@@ -134,6 +140,10 @@ def succeeded(items: Iterable[Any]) -> list[Outcome]:
 
 def skipped(items: Iterable[Any]) -> list[Outcome]:
     return [Outcome(item, SKIPPED) for item in items]
+
+
+def not_done(items: Iterable[Any], description: str) -> list[Outcome]:
+    return [Outcome(item, NOT_DONE, None, description) for item in items]
 
 
 class Strategy:
@@ -153,6 +163,11 @@ class Strategy:
     def accepted(self, items: list[Any], answer: Mapping[str, Any]) -> list[Outcome]:
         return succeeded(items)
 
+    def lookup(self, items: list[Any], read: ReadFn, budget: int) -> set[Any] | None:
+        """The items of a refused chunk that are done already, found with reads costing at most
+        `budget` requests; None when the strategy has no such read or it would cost more."""
+        return None
+
     def refused(self, items: list[Any], error: ApiError) -> Verdict:
         code = error.code
         named = _named_items(error, items) if code in self.skip_codes | self.search_codes | self.named_codes else set()
@@ -162,7 +177,7 @@ class Strategy:
             done = skipped(at_fault) if code in self.skip_codes else failed(at_fault, code, error.description)
             return Verdict(done=done, again=[rest] if rest else [])
         if code in self.job_codes or (code == 7 and not self._about_items(error)):
-            return Verdict(done=failed(items, code, error.description), stop=error)
+            return Verdict(stop=error)
         if code == TOO_LARGE and len(items) > 1:
             half = (len(items) + 1) // 2
             return Verdict(again=[items[:half], items[half:]])
@@ -181,20 +196,67 @@ class Strategy:
 
 
 class ImportBundles(Strategy):
-    """`panel/tracker/bundle/import`. The platform refuses the whole chunk with 247 when one of its
-    IMEIs exists: an IMEI refused alone with 247 is skipped (done), and the rest are imported. A
-    repeat is answered 247 and handled the same way, so an unknown outcome is re-sent."""
+    """`panel/tracker/bundle/import`. The platform refuses the whole chunk with a plain 247 when one
+    of its IMEIs exists, naming none: the refused chunk's IMEIs are looked up in the dealer's bundle
+    list (`lookup`), those found are skipped (done) and the rest sent again; what the list cannot
+    explain (an IMEI of another dealer) is found by splitting. A repeat is answered 247 and handled
+    the same way, so an unknown outcome is re-sent."""
 
     key = "imeis"
     idempotent = True
     skip_codes = frozenset({247})
     job_codes = JOB_CODES | {204}  # no equipment with that equip_id
+    LIST_PATH = "panel/tracker/bundle/list"
+    PAGE = 1000  # bundles per page of the lookup (the list's page size of --all)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[str, frozenset[str]] = {}  # filter -> the IMEIs the list holds for it
+        self._counts: dict[str, int] = {}  # filter -> the list's count, once its first page was read
+
+    def lookup(self, items: list[Any], read: ReadFn, budget: int) -> set[Any] | None:
+        """The IMEIs of `items` in the dealer's bundle list, read with the items' common prefix as
+        the list's `filter` (a prefix of sequential IMEIs keeps the pages few) in at most `budget`
+        requests; None when that is not enough or the list cannot be read (no permission)."""
+        flt = os.path.commonprefix([str(i) for i in items])
+        with self._lock:
+            cached = next((imeis for f, imeis in self._known.items() if flt.startswith(f)), None)
+            if cached is not None:
+                return {i for i in items if i in cached}
+            count = self._counts.get(flt)
+        if count is not None and -(-count // self.PAGE) > budget:
+            return None
+        body = {"filter": flt} if flt else {}
+        found: set[str] = set()
+        offset, pages = 0, 0
+        try:
+            while True:
+                answer = read(self.LIST_PATH, {**body, "offset": offset, "limit": self.PAGE})
+                pages += 1
+                records = answer.get("list")
+                count = answer.get("count")
+                if not isinstance(records, list) or not isinstance(count, int):
+                    return None
+                with self._lock:
+                    self._counts[flt] = count
+                if pages == 1 and -(-count // self.PAGE) > budget:
+                    return None
+                found.update(r["imei"] for r in records if isinstance(r, Mapping) and isinstance(r.get("imei"), str))
+                offset += len(records)
+                if not records or offset >= count:
+                    break
+        except TrackerctlError:
+            return None
+        with self._lock:
+            self._known[flt] = frozenset(found)
+        return {i for i in items if i in found}
 
 
 class DeleteClones(Strategy):
     """`panel/tracker/batch_delete_clones`. Answers success even when some clones were not deleted:
     those are in `not_deleted_trackers` ({id, error}); "Already deleted" is done (skipped), any
-    other text a failure with code None. A repeat finds the clones already deleted: idempotent."""
+    other text a failure with code None. Every id the answer names is reported, asked or not. A
+    repeat finds the clones already deleted: idempotent."""
 
     key = "trackers"
     idempotent = True
@@ -205,31 +267,30 @@ class DeleteClones(Strategy):
         for entry in answer.get("not_deleted_trackers") or []:
             if isinstance(entry, Mapping) and "id" in entry:
                 problems[entry["id"]] = str(entry.get("error") or "not deleted")
-        out = []
-        for item in items:
-            text = problems.get(item)
-            if text is None:
-                out.append(Outcome(item, SUCCEEDED))
-            elif text.strip().lower().rstrip(".") == self.ALREADY_DELETED:
-                out.append(Outcome(item, SKIPPED))
-            else:
-                out.append(Outcome(item, FAILED, None, text))
-        missing = int(answer.get("not_deleted_count") or 0) - len(problems)
+        missing = _int(answer.get("not_deleted_count")) - len(problems)
         if missing > 0:  # counted as not deleted but not named: the answer cannot be trusted per item
             return failed(items, None, f"the answer counts {missing} more clones not deleted than it names")
-        return out
+        asked = set(items)
+        return [Outcome(i, SUCCEEDED) if i not in problems else self._problem(i, problems[i]) for i in items] + [
+            self._problem(i, text) for i, text in problems.items() if i not in asked]
+
+    def _problem(self, item: Any, text: str) -> Outcome:
+        if text.strip().lower().rstrip(".") == self.ALREADY_DELETED:
+            return Outcome(item, SKIPPED)
+        return Outcome(item, FAILED, None, text)
 
 
 class CloneTrackers(Strategy):
-    """`panel/tracker/batch_clone`: clone many trackers to one user; transactional per request.
+    """`panel/tracker/batch_clone`: clone many trackers to one user (spec auth-and-sessions.md).
 
-    Items: a tracker cloned now succeeded; a tracker the user already has a clone of is skipped
-    (done): refused with 247 and named in `list` (the rest are re-sent), or, with
-    `ignore_existing`, left out of the answer's list of clones made. Codes 201, 219 and 252 (not
-    found, a clone, corrupted) and 246 with a `list` (the user's own trackers) refuse the whole
-    request because of some trackers: those named fail with the code and the rest are re-sent; an
-    answer that names none is searched like an import's 247. 246 naming nothing (no such user)
-    stops the job.
+    Without `ignore_existing` a request is all or nothing: an answer means every tracker of it was
+    cloned (`list` holds the new clones' ids). With it, the trackers the user already has a clone of
+    are named in `ignored_trackers`: skipped (done), the rest succeeded. A refusal with 247 names
+    the conflicting trackers in `list`: skipped, and the rest are sent again. 217 (a tracker does
+    not exist), 201, 219 and 252 (not the dealer's, a clone, corrupted) and 246 with a `list` (the
+    user's own trackers) refuse the request because of some trackers: those named fail with the
+    code and the rest are re-sent; an answer that names none is searched like an import's 247.
+    246 naming nothing (no such user) stops the job.
 
     Not idempotent: a repeat creates nothing twice only because the platform refuses a second
     clone for the same user (247), and the contract lets only import and clone deletion re-send
@@ -241,7 +302,7 @@ class CloneTrackers(Strategy):
 
     key = "tracker_ids"
     skip_codes = frozenset({247})
-    search_codes = frozenset({201, 219, 252})
+    search_codes = frozenset({201, 217, 219, 252})
     named_codes = frozenset({246})  # trackers the user owns already, when named; else no such user
     job_codes = JOB_CODES | {246}
 
@@ -249,15 +310,9 @@ class CloneTrackers(Strategy):
         self.idempotent = ignore_existing
 
     def accepted(self, items: list[Any], answer: Mapping[str, Any]) -> list[Outcome]:
-        """`list` holds the clones made ({tracker_id, id}); a tracker not in it was skipped as
-        existing (ignore_existing). An answer without a usable `list` counts all as cloned."""
-        made = answer.get("list")
-        if not isinstance(made, list) or not all(isinstance(e, Mapping) for e in made):
-            return succeeded(items)
-        cloned = {_first(e, ("tracker_id", "source_tracker_id", "original_id")) for e in made if not _is_skip_entry(e)}
-        if None in cloned:  # entries that do not say which tracker they are
-            return succeeded(items)
-        return [Outcome(i, SUCCEEDED if i in cloned else SKIPPED) for i in items]
+        ignored = answer.get("ignored_trackers")
+        skipped_ = set(ignored) if self.idempotent and isinstance(ignored, list) else set()
+        return [Outcome(i, SKIPPED if i in skipped_ else SUCCEEDED) for i in items]
 
 
 STRATEGIES: dict[str, Callable[[Mapping[str, Any]], Strategy]] = {
@@ -276,7 +331,7 @@ def _named_items(error: ApiError, items: Sequence[Any]) -> set[Any]:
     found = set()
     for entry in named:
         if isinstance(entry, Mapping):
-            entry = _first(entry, ("tracker_id", "imei", "id"))
+            entry = next((entry[k] for k in ("tracker_id", "imei", "id") if entry.get(k) is not None), None)
         for candidate in (entry, str(entry) if entry is not None else None):
             if candidate in wanted:
                 found.add(candidate)
@@ -285,19 +340,8 @@ def _named_items(error: ApiError, items: Sequence[Any]) -> set[Any]:
     return found
 
 
-def _first(entry: Mapping[str, Any], keys: Sequence[str]) -> Any:
-    for key in keys:
-        if entry.get(key) is not None:
-            return entry[key]
-    return None
-
-
-def _is_skip_entry(entry: Mapping[str, Any]) -> bool:
-    for key in ("skipped", "existing", "already_exists", "exists"):
-        if entry.get(key) is True:
-            return True
-    status = entry.get("status") or entry.get("result")
-    return isinstance(status, str) and status.lower() in ("skipped", "existing", "exists", "already_exists")
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 # ---- the engine -------------------------------------------------------------------------------
@@ -306,10 +350,7 @@ class _Task:
     items: list[Any]
     probe: bool = False  # a sub-chunk of a search: its result teaches the culprit share
     sibling: list[Any] | None = None  # the other half of a refused group, sent after this one
-
-
-class _Stopped(Exception):
-    """Raised inside a worker when the job was asked to stop."""
+    looked_up: bool = False  # its items were looked up already: a refusal is searched
 
 
 class BulkJob:
@@ -324,31 +365,28 @@ class BulkJob:
         *,
         chunk_size: int,
         concurrency: int = DEFAULT_CONCURRENCY,
-        retry_rounds: int = 3,
-        round_pause: float = 2.0,
+        read: ReadFn | None = None,
         progress: ProgressFn | None = None,
-        notice: Callable[[str], None] | None = None,
         breaker: int = 3,
     ) -> None:
         if chunk_size < 1 or not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValueError("chunk_size >= 1 and concurrency 1..64")
         self.call = call
+        self.read = read  # for the strategy's lookup of a refused chunk
         self.strategy = strategy
         self.base = dict(base)
         self.items = items
         self.chunk_size = chunk_size
         self.concurrency = concurrency
-        self.retry_rounds = retry_rounds
-        self.round_pause = round_pause
         self.progress = progress
-        self.notice = notice
-        self.breaker = breaker  # after this many chunks in a row outlast their retries, stop
-        self.requests = 0  # requests handed to `call` (the client's own retries not counted)
-        self.stopped_by: ApiError | TrackerctlError | None = None  # the error that stopped the job
+        self.breaker = breaker  # after this many chunks in a row fail unanswered, stop
+        self.stopped_by: TrackerctlError | None = None  # the error that stopped the job
+        self.reached = False  # the platform answered at least one request (an answer or a refusal)
+        self.last_failure: TrackerctlError | None = None  # the last chunk that failed unanswered
         self.reported = 0  # items yielded so far
         self._pool: _Pool | None = None
         self._lock = threading.Lock()
-        self._futile = 0  # chunks in a row that outlasted every round of retries
+        self._futile = 0  # chunks in a row that failed unanswered
         self._hits = 0  # culprits found by searches
         self._clean = 0  # items of search sub-chunks that went through
 
@@ -363,8 +401,7 @@ class BulkJob:
         yield from self._report(pool.results())
         if self.stopped_by is not None:  # report what was never sent
             description = f"not sent: {_describe(self.stopped_by)}"
-            code = getattr(self.stopped_by, "code", None)
-            yield from self._report(failed(t.items, code, description) for t in pool.leftovers())
+            yield from self._report(not_done(t.items, description) for t in pool.leftovers())
 
     def finish(self, grace: float) -> Iterator[Outcome]:
         """After an interrupt: send nothing more, pass on what finishes within `grace` seconds,
@@ -394,7 +431,7 @@ class BulkJob:
     def unfinished(self) -> tuple[int, int]:
         """(items not reported, of which in requests under way): what an interrupted run left."""
         in_flight = sum(len(t.items) for t in self._pool.active_tasks()) if self._pool else 0
-        return len(self.items) - self.reported, in_flight
+        return max(0, len(self.items) - self.reported), in_flight
 
     # -- one request, in a worker thread --------------------------------------------------------
     def _work(self, task: _Task, pool: "_Pool") -> list[Outcome]:
@@ -407,66 +444,71 @@ class BulkJob:
         return outcomes
 
     def _send(self, task: _Task, pool: "_Pool") -> tuple[bool, list[Outcome]]:
-        """One chunk with its rounds of retries: (accepted, its items' outcomes)."""
+        """One chunk, sent once (the client retries): (accepted, its items' outcomes)."""
         strategy = self.strategy
-        body = strategy.body(self.base, task.items)
-        last: Exception | None = None
-        for round_ in range(self.retry_rounds + 1):
-            if round_:
-                pause = self.round_pause * 2 ** (round_ - 1)
-                if self.notice:
-                    self.notice(f"{_describe(last)}: sending {len(task.items)} items again in {pause:.0f}s "
-                                f"(round {round_ + 1} of {self.retry_rounds + 1})")
-                if pool.stopping.wait(pause):
-                    raise _Stopped
-            with self._lock:
-                self.requests += 1
-            try:
-                answer = self.call(body, strategy.idempotent)
-            except ApiError as e:
-                if e.code in NOT_PROCESSED_CODES or (strategy.idempotent and e.code in (1, 6)):
-                    last = e
-                    continue
-                return False, self._refused(task, e, pool)
-            except (OutcomeUnknown, BadResponse) as e:
-                if strategy.idempotent:
-                    last = e
-                    continue
-                return False, failed(task.items, None, f"outcome unknown: {e.message}")
-            except TransientError as e:  # not sent: a connection refused, a 429/503 without a body
-                last = e
-                continue
-            except TrackerctlError as e:  # no credential, a renewal that failed: the whole job
-                self._stop(e, pool)
-                return False, failed(task.items, None, e.message)
-            self._answered()
-            outcomes = strategy.accepted(task.items, answer)
-            if task.probe:
-                self._learn(clean=sum(o.status == SUCCEEDED for o in outcomes))
-            return True, outcomes
-        code = last.code if isinstance(last, ApiError) else None
+        try:
+            answer = self.call(strategy.body(self.base, task.items), strategy.idempotent)
+        except ApiError as e:
+            if e.code in NOT_PROCESSED_CODES or e.code in (1, 6):  # not processed, or the server failed
+                return False, self._unanswered(task, e, pool)
+            return False, self._refused(task, e, pool)
+        except (AuthError, UsageError) as e:  # no credential, a renewal that failed: the whole job
+            self._stop(e, pool)
+            return False, not_done(task.items, f"not done: {_describe(e)}")
+        except TrackerctlError as e:  # the outcome is unknown, the server unreachable or not answering
+            return False, self._unanswered(task, e, pool)
+        self._answered()
+        outcomes = strategy.accepted(task.items, answer)
+        if task.probe:
+            self._learn(clean=sum(o.status == SUCCEEDED for o in outcomes))
+        return True, outcomes
+
+    def _unanswered(self, task: _Task, error: TrackerctlError, pool: "_Pool") -> list[Outcome]:
+        """A chunk without a usable answer: its items fail with what happened; after `breaker`
+        such chunks in a row the server is taken to be down and the job stops."""
         with self._lock:
             self._futile += 1
             futile = self._futile
-        if futile >= self.breaker and isinstance(last, TrackerctlError):
-            self._stop(last, pool)  # the server is down or refusing everything: stop hammering it
-        return False, failed(task.items, code, _describe(last))
+            self.last_failure = error
+        if futile >= self.breaker:
+            self._stop(error, pool)
+        if isinstance(error, OutcomeUnknown):
+            return failed(task.items, None, f"outcome unknown: {error.message}")
+        return failed(task.items, getattr(error, "code", None), _describe(error))
 
     def _answered(self) -> None:
         with self._lock:
             self._futile = 0
+            self.reached = True
 
     def _refused(self, task: _Task, error: ApiError, pool: "_Pool") -> list[Outcome]:
         self._answered()
         verdict = self.strategy.refused(task.items, error)
         if verdict.stop is not None:
             self._stop(verdict.stop, pool)
+            return verdict.done + not_done(task.items, f"not done: {_describe(verdict.stop)}")
         if task.probe and len(task.items) == 1 and verdict.done:
             self._learn(hits=1)
         pool.push([_Task(list(c)) for c in verdict.again if c])
         if verdict.search:
+            done = self._look_up(task, verdict.search, pool)
+            if done is not None:
+                return verdict.done + done
             self._search(verdict.search, pool)
         return verdict.done
+
+    def _look_up(self, task: _Task, items: list[Any], pool: "_Pool") -> list[Outcome] | None:
+        """A refused chunk's items found done by the strategy's lookup: those skipped, the rest
+        sent again as one chunk (searched if refused again); None when no lookup was made."""
+        if self.read is None or task.probe or task.looked_up:
+            return None
+        found = self.strategy.lookup(items, self.read, self._search_cost(len(items)))
+        if found is None:
+            return None
+        rest = [i for i in items if i not in found]
+        if rest:
+            pool.push([_Task(rest, looked_up=True)])
+        return skipped(i for i in items if i in found)
 
     def _stop(self, error: TrackerctlError, pool: "_Pool") -> None:
         with self._lock:
@@ -494,6 +536,13 @@ class BulkJob:
             pool.push([_Task(groups[0], probe=True, sibling=groups[1])])
         else:
             pool.push([_Task(g, probe=True) for g in groups])
+
+    def _search_cost(self, n: int) -> int:
+        """Requests a search of `n` refused items is expected to take (Hwang: k log2(n/k) + k)."""
+        k = max(1.0, self.culprit_share() * n)
+        if n <= 2 * k:
+            return n
+        return int(k * (math.log2(n / k) + 1))
 
     def _groups(self, items: list[Any]) -> list[list[Any]]:
         """Hwang's group size for n items of which about k are culprits (at least one)."""
@@ -607,8 +656,6 @@ class _Pool:
                     return
                 try:
                     out = self._work(task, self)
-                except _Stopped:
-                    return
                 except BaseException as e:  # a bug: hand it to the caller's thread
                     if not self.stopping.is_set():
                         self._out.put(e)

@@ -54,24 +54,20 @@ class BulkResult:
     succeeded: list[Any] = field(default_factory=list)
     skipped: list[Any] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
+    not_done: list[dict] = field(default_factory=list)  # a stopped job's items: `{"item", "description"}`
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
-        """`3 succeeded, 1 skipped, 2 failed`."""
-        return (
-            f"{len(self.succeeded)} succeeded, {len(self.skipped)} skipped, "
-            f"{len(self.failed)} failed"
-        )
+        """`3 succeeded, 1 skipped, 2 failed` (`, 4 not done` when the job stopped)."""
+        summary = f"{len(self.succeeded)} succeeded, {len(self.skipped)} skipped, {len(self.failed)} failed"
+        return summary + (f", {len(self.not_done)} not done" if self.not_done else "")
 
     def as_json(self) -> dict[str, Any]:
-        """The json result: succeeded, skipped, failed, then the extra fields."""
-        return {
-            "succeeded": self.succeeded,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            **self.extra,
-        }
+        """The json result: succeeded, skipped, failed, not_done (only when the job stopped), then
+        the extra fields."""
+        not_done = {"not_done": self.not_done} if self.not_done else {}
+        return {"succeeded": self.succeeded, "skipped": self.skipped, "failed": self.failed, **not_done, **self.extra}
 
     def items(self) -> Iterator[dict[str, Any]]:
         """One `{item, status, code, description}` row per item, in that order of statuses."""
@@ -86,6 +82,8 @@ class BulkResult:
                 "code": failure.get("code"),
                 "description": failure.get("description"),
             }
+        for left in self.not_done:
+            yield {"item": left.get("item"), "status": "not_done", "code": None, "description": left.get("description")}
 
 
 class Output:

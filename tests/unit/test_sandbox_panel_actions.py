@@ -315,15 +315,15 @@ def test_clone_after_deleting_the_old_clone_is_allowed(sb):
     ok(sb, "panel/tracker/clone", {"tracker_id": SEED["tracker_cloned"], "user_id": SEED["user_other"], "label": "Back"})
 
 
-def test_batch_clone_answers_source_and_clone_ids(sb):
+def test_batch_clone_answers_the_new_clone_ids(sb):
     ids = [SEED["tracker_idle"], SEED["tracker"], SEED["tracker_idle"]]
     body = ok(sb, "panel/tracker/batch_clone", {"user_id": SEED["user_fleet"], "tracker_ids": ids})
-    assert [e["tracker_id"] for e in body["list"]] == [SEED["tracker_idle"], SEED["tracker"]]
-    for entry in body["list"]:
-        value = panel_read(sb, entry["id"])
+    assert set(body) == {"success", "list"} and len(body["list"]) == 2  # no ignored_trackers without ignore_existing
+    for source, clone in zip([SEED["tracker_idle"], SEED["tracker"]], body["list"]):
+        value = panel_read(sb, clone)
         assert value["clone"] is True and value["user_id"] == SEED["user_fleet"]
-        assert value["label"] == panel_read(sb, entry["tracker_id"])["label"]
-    assert user_ids(sb, "fleet@example.com") == sorted(e["id"] for e in body["list"])
+        assert value["label"] == panel_read(sb, source)["label"]
+    assert user_ids(sb, "fleet@example.com") == sorted(body["list"])
 
 
 def test_batch_clone_existing_is_247_with_list_unless_ignored(sb):
@@ -333,12 +333,14 @@ def test_batch_clone_existing_is_247_with_list_unless_ignored(sb):
     assert (status, code(body), body["list"]) == (409, 247, [SEED["tracker_cloned"]])
     assert one(sb, "SELECT COUNT(*) FROM trackers") == before  # transactional
     body = ok(sb, "panel/tracker/batch_clone", {**params, "ignore_existing": True})
-    assert [e["tracker_id"] for e in body["list"]] == [SEED["tracker_idle"]]
-    assert ok(sb, "panel/tracker/batch_clone", {**params, "ignore_existing": True})["list"] == []
+    assert len(body["list"]) == 1 and body["ignored_trackers"] == [SEED["tracker_cloned"]]
+    assert panel_read(sb, body["list"][0])["label"] == panel_read(sb, SEED["tracker_idle"])["label"]
+    again = ok(sb, "panel/tracker/batch_clone", {**params, "ignore_existing": True})
+    assert again["list"] == [] and again["ignored_trackers"] == [SEED["tracker_idle"], SEED["tracker_cloned"]]
 
 
 @pytest.mark.parametrize("ids, expected, offending", [
-    ([SEED["tracker_idle"], 987654321, SEED["tracker_foreign"]], 201, [987654321, SEED["tracker_foreign"]]),
+    ([SEED["tracker_idle"], 987654321, SEED["tracker_foreign"]], 217, [987654321, SEED["tracker_foreign"]]),
     ([SEED["tracker_idle"], SEED["clone_free"]], 219, [SEED["clone_free"]]),
     ([SEED["tracker_idle"], SEED["tracker_corrupted"]], 252, [SEED["tracker_corrupted"]]),
     ([SEED["tracker_other"], SEED["tracker_idle"]], 246, [SEED["tracker_other"]]),
@@ -358,7 +360,7 @@ def test_batch_clone_bad_user_and_limits(sb):
     assert code(body) == 7 and body["errors"] == [{"parameter": "tracker_ids", "error": "must have between 1 and 1000 items"}]
     assert code(sb.call("panel/tracker/batch_clone", {"user_id": SEED["user_fleet"], "tracker_ids": []})[1]) == 7
     body = sb.call("panel/tracker/batch_clone", {"user_id": SEED["user_fleet"], "tracker_ids": list(range(1, 1001))})[1]
-    assert code(body) == 201 and len(body["list"]) == 1000 - 0  # 1000 ids pass validation; none is the dealer's
+    assert code(body) == 217 and len(body["list"]) == 1000 - 0  # 1000 ids pass validation; none is the dealer's
 
 
 def test_delete_clone(sb):

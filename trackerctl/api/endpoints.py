@@ -533,7 +533,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         read_only=False,
         bulk_key="tracker_ids",
         max_chunk=1000,
-        errors=(219, 201, 246, 247, 252),
+        errors=(217, 219, 246, 247, 252),
         handler="trackerctl.cli.bulk:run_bulk",
     ),
     Action(

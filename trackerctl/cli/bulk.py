@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from trackerctl.api.action import DEFAULT_CHUNK, DEFAULT_CONCURRENCY, DEFAULT_LIMIT, MAX_CONCURRENCY, Action
-from trackerctl.api.errors import Interrupted, PartialFailure, UsageError
+from trackerctl.api.errors import Interrupted, PartialFailure, TransientError, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.runners import confirm, request_body
 
@@ -34,11 +34,14 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     def call(request: dict[str, Any], idempotent: bool) -> dict[str, Any]:
         return client.call(action.path, request, api=action.api, read_only=action.read_only, idempotent=idempotent)
 
+    def read(path: str, request: dict[str, Any]) -> dict[str, Any]:
+        return client.call(path, request, api=action.api)
+
     job = bulk.BulkJob(call, bulk.STRATEGIES[action.path](body), body, items, chunk_size=chunk_size,
-                       concurrency=concurrency, notice=app.output.notice)
+                       concurrency=concurrency, read=read)
     output = app.output
     result = BulkResult()
-    counts = {bulk.SUCCEEDED: 0, bulk.SKIPPED: 0, bulk.FAILED: 0}
+    counts = {bulk.SUCCEEDED: 0, bulk.SKIPPED: 0, bulk.FAILED: 0, bulk.NOT_DONE: 0}
 
     def rows(outcomes: Any) -> Any:
         for outcome in outcomes:
@@ -50,6 +53,8 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
             counts[outcome.status] += 1
             if outcome.status == bulk.FAILED:
                 result.failed.append({"item": outcome.item, "code": outcome.code, "description": outcome.description})
+            elif outcome.status == bulk.NOT_DONE:
+                result.not_done.append({"item": outcome.item, "description": outcome.description})
             else:
                 getattr(result, outcome.status).append(outcome.item)
 
@@ -71,23 +76,25 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
                 job.abort()
             _interrupted(job, counts)
 
-    stopped = job.stopped_by
-    if stopped is not None and not counts[bulk.SUCCEEDED] and not counts[bulk.SKIPPED]:
-        # nothing was done: the error says it all, with its own exit code (3 for a session, 5 for a
-        # dead server); in jsonl the lines already streamed say each item failed with it
-        raise stopped
-    summary = f"{counts[bulk.SUCCEEDED]} succeeded, {counts[bulk.SKIPPED]} skipped, {counts[bulk.FAILED]} failed"
     if streaming:
-        output.notice(summary)
+        output.notice(_summary(counts))
     else:
         order = {item: n for n, item in enumerate(items)}
-        result.succeeded.sort(key=order.__getitem__)
-        result.skipped.sort(key=order.__getitem__)
-        result.failed.sort(key=lambda f: order[f["item"]])
+        last = len(order)  # ids the answer named that were not asked for come after the others
+        result.succeeded.sort(key=lambda i: order.get(i, last))
+        result.skipped.sort(key=lambda i: order.get(i, last))
+        result.failed.sort(key=lambda f: order.get(f["item"], last))
+        result.not_done.sort(key=lambda f: order.get(f["item"], last))
         output.bulk_result(result)
-    if stopped is not None:
-        message = stopped.message if stopped.message.startswith("error") else f"error: {stopped.message}"
-        output.error(f"{message} (nothing more was sent: the items left are reported failed)", hint=stopped.hint)
+    stopped = job.stopped_by
+    if stopped is not None:  # its own exit code: 3 for the session, 5 for a server that is down, ...
+        output.notice(f"the job stopped: {counts[bulk.NOT_DONE]} items not done; running the same command again "
+                      "finishes it")
+        raise stopped
+    if counts[bulk.FAILED] and not job.reached:  # not one answer: the platform's refusal of nothing
+        failure = job.last_failure
+        raise TransientError(f"could not reach the platform: {failure.message if failure else 'no answer'}",
+                             hint=failure.hint if failure else None)
     if counts[bulk.FAILED]:
         raise PartialFailure(f"{counts[bulk.FAILED]} of {len(items)} items failed",
                              hint="the result lists each failed item; running the same command again skips what is done")
@@ -147,12 +154,17 @@ def _dry_run(app: AppContext, action: Action, body: dict[str, Any], items: list[
 
 def _interrupted(job: Any, counts: dict[str, int]) -> None:
     pending, in_flight = job.unfinished()
-    done = ", ".join(f"{n} {status}" for status, n in counts.items())
+    done = _summary(counts)
     unsure = f", {in_flight} of them in requests under way that may or may not have been applied" if in_flight else ""
     raise Interrupted(
         f"interrupted: {done}; {pending} items not done{unsure}",
         hint="run the same command again to finish: what is already done is skipped",
     )
+
+
+def _summary(counts: dict[str, int]) -> str:
+    """`3 succeeded, 1 skipped, 2 failed`, and `, 4 not done` when there are such."""
+    return ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n or status != "not_done")
 
 
 def _verb(action: Action) -> str:

@@ -10,13 +10,13 @@ silent, loose or at odds with each other:
   corrupted" and "Delete entity associated with" (rules or vehicles bound). Deletion marks the
   clone deleted (it stays in the database), so a repeat answers "Already deleted". Ids are taken in
   order: a repeated id is "Already deleted" the second time.
-- `batch_clone` (panel-openapi.json only; at most 1000 ids, else 7) is all or nothing, checked in
-  this order: 246 when the user is unknown, of another dealer or a sub-user; then, each with the
-  offending tracker ids in `list`, 201 (not the dealer's), 219 (clones), 252 (corrupted), 246
-  (already the user's own), 247 (the user already has a clone; unless `ignore_existing`, which
-  skips them). The answer is `{"list": [{"tracker_id": <source tracker>, "id": <new clone>}, ...]}`
-  in request order, repeated ids once; skipped trackers are not in it. A clone takes its source
-  tracker's label.
+- `batch_clone` (not in the action document; spec auth-and-sessions.md describes it, at most 1000
+  ids, else 7) is all or nothing, checked in this order: 246 when the user is unknown, of another
+  dealer or a sub-user; then, each with the offending tracker ids in `list`, 217 (no such tracker
+  of the dealer's), 219 (clones), 252 (corrupted), 246 (already the user's own), 247 (the user
+  already has a clone; unless `ignore_existing`, which skips them). The answer is
+  `{"list": [<new clone ids>]}` in request order, repeated ids once, and with `ignore_existing`
+  `"ignored_trackers": [<ids skipped>]`. A clone takes its source tracker's label.
 - `clone`, `move`: a user that is a sub-user cannot own trackers: 246, like an unknown one. Checks in
   the order 201, 219, 252, 246, 247.
 - `move` gives the tracker a new id (panel-openapi.json), answered as `{"id": N}`: a new record for
@@ -243,7 +243,7 @@ def batch_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     rows = _dealer_trackers(ctx, ids)
     missing = [i for i in ids if i not in rows]
     if missing:
-        raise ApiFailure(201, list=missing)
+        raise ApiFailure(217, list=missing)
     for code, refused in (
         (219, lambda r: r["clone"]),
         (252, lambda r: r["corrupted"]),
@@ -254,12 +254,13 @@ def batch_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             raise ApiFailure(code, list=bad)
     existing = _clone_sources(ctx, user["id"])
     have = [i for i in ids if rows[i]["source_id"] in existing]
-    if have and not p.get("ignore_existing", False):
+    ignore = p.get("ignore_existing", False)
+    if have and not ignore:
         raise ApiFailure(247, list=have)
     todo = [i for i in ids if rows[i]["source_id"] not in existing]
     # two requested trackers never share a source: only clones share one, and clones are refused
     new_ids = _insert_clones(ctx, user["id"], [(rows[i]["source_id"], rows[i]["label"]) for i in todo])
-    return {"list": [{"tracker_id": src, "id": new} for src, new in zip(todo, new_ids)]}
+    return {"list": new_ids, **({"ignored_trackers": have} if ignore else {})}
 
 
 def _bound(ctx: Ctx, tracker_id: int) -> dict[str, list[int]]:
