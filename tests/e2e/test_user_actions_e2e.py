@@ -368,7 +368,6 @@ USAGE_CASES = [
     Usage(argv_for("tracker/raw_command/send", {**T, "command": "AT+GTRTO", "type": "hex"}), "--command", "raw-command-not-hex"),
     Usage(argv_for("tracker/tags/set", {**T, "tag_bindings": [{"tag_id": SEED["tag"], "ordinal": 6}]}), "--tag", "tags-ordinal-6"),
     Usage(argv_for("tracker/tags/set", {**T, "tag_bindings": [{"tag_id": SEED["tag"], "ordinal": 1}] * 2}), "--tag", "tags-twice"),
-    Usage(argv_for("tracker/send_command", {**T, "command": SEAL}), "special control", "send-command-not-for-the-model"),
     Usage(argv_for("tracker/send_command", {**T, "command": {"code": 1}}), "name", "send-command-without-name"),
     Usage(argv_for("tracker/change_phone", {**T, **PHONE, "phone": "+7912"}), "--phone", "change-phone-not-digits"),
     Usage(argv_for("tracker/change_phone", {**T, **PHONE, "apn_name": "x" * 41}), "--apn-name", "apn-too-long"),

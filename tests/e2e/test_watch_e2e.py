@@ -33,11 +33,15 @@ def test_get_state_takes_one_id_without_watch(home):
     assert cli(home, "--api-url", "sandbox", "tracker", "get-state", "1", "--watch", "0.1").returncode == 2
 
 
-def test_send_command_checks_the_models_special_control(home):
+def test_send_command_sends_one_request_and_the_platform_checks_the_model(home):
+    """No read of the tracker or its model goes first (contract 10): a command the model does not
+    take is the platform's refusal (code 7), one request in all, as for one it takes."""
     lock = '{"name": "electronic_lock_command", "command_code": "unseal", "special_settings": {"type": "electronic_lock_password", "password": "345892"}}'
-    ok = cli(home, "--api-url", "sandbox", "tracker", "send-command", "200008", "--command", lock, "-o", "json")
+    ok = cli(home, "--api-url", "sandbox", "-v", "tracker", "send-command", "200008", "--command", lock, "-o", "json")
     assert ok.returncode == 0, ok.stderr
-    refused = cli(home, "--api-url", "sandbox", "tracker", "send-command", "123456", "--command", lock, "-o", "json")
-    assert refused.returncode == 2 and refused.stdout == "" and "special control" in refused.stderr
+    assert [line for line in ok.stderr.splitlines() if line.startswith("> POST")] == ["> POST http://sandbox.invalid/v2/tracker/send_command"]
+    refused = cli(home, "--api-url", "sandbox", "-v", "tracker", "send-command", "123456", "--command", lock, "-o", "json")
+    assert refused.returncode == 1 and refused.stdout == "" and '"code": 7' in refused.stderr
+    assert sum(line.startswith("> POST") for line in refused.stderr.splitlines()) == 1
     assert cli(home, "--api-url", "sandbox", "tracker", "send-command", "123456", "--command", "{bad").returncode == 2
     assert cli(home, "--api-url", "sandbox", "tracker", "send-command", "123456", "--command", "@/nonexistent").returncode == 2

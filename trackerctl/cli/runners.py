@@ -24,7 +24,11 @@ PAGE_SIZE = 1000
 def run_action(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     if values.pop("all", False):
         return run_all_pages(app, action, values)
-    body = request_body(app, action, values)
+    send(app, action, request_body(app, action, values))
+
+
+def send(app: AppContext, action: Action, body: dict[str, Any]) -> None:
+    """One request with a checked body: confirmed where destructive, sent, its answer rendered."""
     confirm(app, action, body)
     answer = app.client().call(action.path, body, api=action.api, read_only=action.read_only)
     if app.options.dry_run:

@@ -77,29 +77,14 @@ def watch_states(app: AppContext, tracker_ids: list[int], every: float) -> None:
 command = registry_group(("tracker",), overrides={"get-state": get_state_command})
 
 
-# Commands a model accepts, by its `special_control` (user-api-tracker.md, send_command's table).
-LOCK_CONTROLS = frozenset({"jointech_lock_password", "hhd_lock_password", "vg_lock_password"})
-LOCK_COMMANDS = ("electronic_lock_command", "set_special_settings_command")
-OTHER_COMMANDS = ("set_special_settings_command",)
-
-
 def run_send_command(app: AppContext, action: Any, values: dict[str, Any]) -> None:
-    """send_command, after checking the command's name against the tracker model's special_control."""
-    from trackerctl.cli.runners import request_body
+    """send_command: one request. The command must name itself (checked before sending); which
+    commands a tracker's model accepts is the platform's to say (its special_control), so no read
+    of the tracker or its model goes first."""
+    from trackerctl.cli.runners import request_body, send
 
     body = request_body(app, action, values)
     name = body["command"].get("name")
     if not isinstance(name, str) or not name:
         raise UsageError('invalid value for --command: the command needs a "name", such as set_special_settings_command')
-    client = app.client()
-    if not app.options.dry_run:  # the check reads the tracker and its model; a dry run sends nothing
-        model = client.call("tracker/read", {"tracker_id": body["tracker_id"]}, api="user")["value"]["source"]["model"]
-        models = client.call("tracker/list_models", {"codes": [model]}, api="user").get("list") or []
-        control = (models[0].get("special_control") if models else None) or "none"
-        allowed = LOCK_COMMANDS if control in LOCK_CONTROLS else () if control == "none" else OTHER_COMMANDS
-        if name not in allowed:
-            accepts = f"accepts {', '.join(allowed)}" if allowed else "has no special control, so it takes no command"
-            raise UsageError(f"invalid value for --command: model {model} (special control {control}) {accepts}; {name} refused")
-    answer = client.call(action.path, body, api=action.api, read_only=False)
-    if not app.options.dry_run:
-        app.output.result(answer, records=action.result, columns=action.columns)
+    send(app, action, body)
