@@ -10,19 +10,21 @@
     panel_login = "1000"
 
 The built-in profile `sandbox` (api_url = "sandbox") exists without being written down.
+Changes go through `Config.update`, which re-reads the file under its lock (trackerctl/files.py), so
+that concurrent trackerctl processes never lose each other's changes.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trackerctl.api.errors import UsageError
+from trackerctl.files import locked, make_private_dir, write_private
 
 DEFAULT_PROFILE = "default"
 BUILTIN_PROFILES: dict[str, dict[str, Any]] = {"sandbox": {"api_url": "sandbox"}}
@@ -91,16 +93,24 @@ class Config:
         return name in self.profiles or name in BUILTIN_PROFILES
 
     def save(self) -> None:
-        """Write atomically: a crash never leaves half a config."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.dumps())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        """Write this whole config over the file, under its lock. To change what the file holds
+        now (another process may have changed it since it was read), use `update`."""
+        make_private_dir(self.path.parent)
+        with locked(self.path):
+            write_private(self.path, self.dumps())
+
+    def update(self, change: Callable[["Config"], None]) -> None:
+        """Change the file without losing a concurrent change: under its lock, read it again, apply
+        `change` to what it holds and write the result (nothing when `change` changed nothing).
+        This object then holds what the file holds. An error raised by `change` writes nothing."""
+        make_private_dir(self.path.parent)
+        with locked(self.path):
+            fresh = Config.load(self.path)
+            before = fresh.dumps()
+            change(fresh)
+            if fresh.dumps() != before:
+                write_private(self.path, fresh.dumps())
+        self.current_profile, self.profiles = fresh.current_profile, fresh.profiles
 
     def dumps(self) -> str:
         lines = ["# trackerctl configuration: profiles and defaults. Secrets are never stored here."]

@@ -7,11 +7,15 @@ the panel session hash (`panel`), and the passwords kept by `auth login --rememb
 Lookup order for `CredentialStore.get`:
 
 1. the environment: `TRACKERCTL_HASH`, `TRACKERCTL_PANEL_HASH`, `TRACKERCTL_PASSWORD`,
-   `TRACKERCTL_PANEL_PASSWORD` (an empty value counts as unset);
+   `TRACKERCTL_PANEL_PASSWORD` (an empty value counts as unset; anything but printable ASCII, or a
+   space in a hash, is refused: `env_credential`);
 2. the OS keyring, service `trackerctl`, username `<profile>:<kind>`;
 3. `credentials.json` beside the config, mode 0600: `{"profiles": {"<profile>": {"<kind>": "..."}}}`.
 
 `set` writes to the keyring when one is usable, else to the file; `delete` removes from both.
+The file is changed under its lock and re-read inside it (trackerctl/files.py), so that concurrent
+processes lose no secret. It is read only when it is a regular file of this user with mode 0600 (no
+group or other bits): a symbolic link is never followed, and anything else is refused (AuthError).
 
 The keyring is decided on once per process and may only ever be turned off, never back on:
 
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -43,7 +48,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
-from trackerctl.api.errors import UsageError
+from trackerctl.api.errors import AuthError, UsageError
+from trackerctl.files import locked, make_private_dir, write_private
 
 Kind = Literal["user", "panel", "user_password", "panel_password"]
 Source = Literal["env", "keyring", "file"]
@@ -55,9 +61,12 @@ ENV_VARS: dict[str, str] = {
     "user_password": "TRACKERCTL_PASSWORD",
     "panel_password": "TRACKERCTL_PANEL_PASSWORD",
 }
+TOKEN_KINDS = frozenset({"user", "panel"})  # hashes and keys: a token, never a space in it
 SERVICE = "trackerctl"
 FILE_NAME = "credentials.json"
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO put in its place must not hang the open
 _OPT_OUT_VALUES = frozenset({"0", "off", "file"})
 _NO_STORE_BACKENDS = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
 _ELLIPSIS = "\u2026"
@@ -72,6 +81,34 @@ def mask(value: str) -> str:
     if len(value) < _MIN_MASKED_LEN:
         return _ELLIPSIS
     return f"{value[:_SHOWN]}{_ELLIPSIS}{value[-_SHOWN:]}"
+
+
+def env_credential(env: Mapping[str, str], var: str, *, token: bool = False) -> str | None:
+    """The credential (hash, key, login or password) in environment variable `var`; None when unset
+    or empty. Anything but printable ASCII, and for a `token` (a hash or key) a space too, is
+    refused with AuthError naming the variable, before anything is sent (a line break would end
+    the request's header). The value itself is never shown."""
+    value = env.get(var)
+    if not value:
+        return None
+    lowest = 0x21 if token else 0x20
+    bad = next((c for c in value if not lowest <= ord(c) <= 0x7E), None)
+    if bad is not None:
+        allowed = "printable ASCII without spaces" if token else "printable ASCII"
+        raise AuthError(f"{var} holds {_describe_character(bad)}, and a credential is {allowed}: set it again without it")
+    return value
+
+
+def _describe_character(c: str) -> str:
+    if c in "\r\n":
+        return "a line break"
+    if c == " ":
+        return "a space"
+    if c == "\t":
+        return "a tab"
+    if ord(c) < 0x20 or ord(c) == 0x7F:
+        return "a control character"
+    return "a character that is not ASCII"
 
 
 @dataclass(frozen=True)
@@ -146,7 +183,7 @@ class CredentialStore:
         """The secret from the environment, else the keyring, else the file; None if nowhere.
         `include_env=False`: only what is stored."""
         _check_kind(kind)
-        from_env = self._env.get(ENV_VARS[kind]) if include_env else None
+        from_env = env_credential(self._env, ENV_VARS[kind], token=kind in TOKEN_KINDS) if include_env else None
         if from_env:
             return Secret(from_env, "env")
         from_keyring = self._keyring_call(
@@ -168,17 +205,16 @@ class CredentialStore:
         _check_kind(kind)
         if not value:
             raise ValueError("an empty secret cannot be stored")
-        document = self._load()  # a malformed file stops everything before anything is written
+        document = self._load()  # a malformed or unsafe file stops everything before anything is written
         stored = self._keyring_call(
             f"storing the {kind} secret",
             lambda backend: _store_password(backend, _username(profile, kind), value),
         )
         if stored:
-            if _pop(document, profile, kind):
-                self._save(document)
+            if _has(document, profile, kind):
+                self._change(lambda fresh: _pop(fresh, profile, kind))
             return "keyring"
-        document.setdefault("profiles", {}).setdefault(profile, {})[kind] = value
-        self._save(document)
+        self._change(lambda fresh: _put(fresh, profile, kind, value))
         return "file"
 
     def delete(self, profile: str, kind: Kind) -> None:
@@ -189,8 +225,8 @@ class CredentialStore:
             f"deleting the {kind} secret",
             lambda backend: _delete_password(backend, _username(profile, kind)),
         )
-        if _pop(document, profile, kind):
-            self._save(document)
+        if _has(document, profile, kind):
+            self._change(lambda fresh: _pop(fresh, profile, kind))
 
     # The keyring
 
@@ -235,14 +271,11 @@ class CredentialStore:
     # The file
 
     def _load(self) -> dict[str, Any]:
-        """The file's document, `{}` when there is no file. Raises UsageError when it is malformed."""
-        path = self.file_path
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+        """The file's document, `{}` when there is no file. Raises UsageError when it is malformed,
+        AuthError when it is unsafe to read (see `_read`)."""
+        raw = self._read()
+        if raw is None:
             return {}
-        except OSError as exc:
-            raise UsageError(f"credentials file {path} cannot be read: {exc.strerror or exc}") from exc
         try:
             document = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -268,26 +301,68 @@ class CredentialStore:
             hint="fix or remove the file, then run `trackerctl auth login` again",
         )
 
+    def _read(self) -> bytes | None:
+        """The file's bytes, None when there is none. A file that is a symbolic link, not a regular
+        file, another user's, or open to group or others is refused (AuthError), never followed."""
+        path = self.file_path
+        if not _NOFOLLOW and path.is_symlink():  # no O_NOFOLLOW (Windows): the best that can be done
+            raise self._unsafe("is a symbolic link")
+        try:
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if path.is_symlink():  # ELOOP (EMLINK on some BSDs): O_NOFOLLOW refused the link
+                raise self._unsafe("is a symbolic link") from None
+            raise UsageError(f"credentials file {path} cannot be read: {exc.strerror or exc}") from exc
+        with os.fdopen(fd, "rb") as handle:
+            self._check_safe(os.fstat(handle.fileno()))  # what was opened, not what the name says now
+            return handle.read()
+
+    def _check_safe(self, st: os.stat_result) -> None:
+        if not stat.S_ISREG(st.st_mode):
+            raise self._unsafe("is not a regular file")
+        if os.name != "posix":  # ownership and modes are POSIX ideas
+            return
+        uid = os.getuid()
+        if st.st_uid != uid:
+            raise self._unsafe(f"belongs to another user (uid {st.st_uid}; you are uid {uid})")
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077:
+            raise AuthError(f"credentials file {self.file_path} is {_exposure(mode)} (mode {mode:04o}): "
+                            f"run `chmod 600 {self.file_path}`")
+
+    def _unsafe(self, what: str) -> AuthError:
+        return AuthError(f"credentials file {self.file_path} {what}: remove it and run `trackerctl auth login` again")
+
+    def _change(self, edit: Callable[[dict[str, Any]], bool]) -> None:
+        """Under the file's lock: read it again, `edit` the document, and save it if `edit` says it
+        changed, so that another process's change made since `_load` is never lost."""
+        make_private_dir(self._config_dir)
+        with locked(self.file_path):
+            document = self._load()
+            if edit(document):
+                self._save(document)
+
     def _save(self, document: dict[str, Any]) -> None:
-        """Write the document atomically with mode 0600, or remove the file when nothing is left."""
+        """Write the document atomically with mode 0600, or remove the file when nothing is left.
+        Called under the file's lock (`_change`)."""
         path = self.file_path
         if not document.get("profiles") and set(document) <= {"profiles"}:
             path.unlink(missing_ok=True)
             return
-        try:
-            old_mode: int | None = path.stat().st_mode & 0o777
-        except FileNotFoundError:
-            old_mode = None
-        self._config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _write_private(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        if old_mode is not None and old_mode & 0o077 and os.name == "posix":
-            self.notices.append(
-                f"credentials file {path} was readable by others (mode {old_mode:04o}); "
-                "it is now 0600"
-            )
+        write_private(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 # Helpers
+
+
+def _exposure(mode: int) -> str:
+    """How a mode opens a file beyond its owner: 'readable by others', 'writable by its group'..."""
+    bits = mode & 0o007 or mode & 0o070
+    who = "others" if mode & 0o007 else "its group"
+    what = "readable" if bits & 0o044 else "writable" if bits & 0o022 else "open"
+    return f"{what} by {who}"
 
 
 def _check_kind(kind: str) -> None:
@@ -297,6 +372,15 @@ def _check_kind(kind: str) -> None:
 
 def _username(profile: str, kind: str) -> str:
     return f"{profile}:{kind}"
+
+
+def _has(document: dict[str, Any], profile: str, kind: str) -> bool:
+    return kind in document.get("profiles", {}).get(profile, {})
+
+
+def _put(document: dict[str, Any], profile: str, kind: str, value: str) -> bool:
+    document.setdefault("profiles", {}).setdefault(profile, {})[kind] = value
+    return True
 
 
 def _pop(document: dict[str, Any], profile: str, kind: str) -> bool:
@@ -309,42 +393,6 @@ def _pop(document: dict[str, Any], profile: str, kind: str) -> bool:
     if not secrets:
         del profiles[profile]
     return True
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Replace `path` with `text` through a 0600 temporary file in the same directory."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            fd = -1  # the file object owns it now
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable where the platform allows it."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class _KeyringTimeout(Exception):

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trackerctl.api.errors import ApiError, AuthError, UsageError
+from trackerctl.credentials import env_credential
 
 if TYPE_CHECKING:
     from trackerctl.api.client import Api, ApiClient
     from trackerctl.credentials import CredentialStore, Secret
 
+# Read with `env_credential`: anything but printable ASCII is refused, naming the variable.
 LOGIN_ENV = {"user": ("TRACKERCTL_LOGIN", "TRACKERCTL_PASSWORD"), "panel": ("TRACKERCTL_PANEL_LOGIN", "TRACKERCTL_PANEL_PASSWORD")}
 AUTH_PATH = {"user": "user/auth", "panel": "panel/account/auth"}
 LOGOUT_PATH = {"user": "user/logout", "panel": "panel/account/logout"}
@@ -78,8 +80,8 @@ class Session:
 
     def _password_login(self, api: "Api") -> tuple[str, str] | None:
         login_var, password_var = LOGIN_ENV[api]
-        login = self.env.get(login_var) or self.settings.get("panel_login" if api == "panel" else "login")
-        password = self.env.get(password_var) or None
+        login = env_credential(self.env, login_var) or self.settings.get("panel_login" if api == "panel" else "login")
+        password = env_credential(self.env, password_var)
         if login and not password:
             secret = self.store.get(self.profile, f"{api}_password")  # type: ignore[arg-type]
             password = secret.value if secret else None

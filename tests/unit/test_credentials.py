@@ -21,7 +21,7 @@ import keyring  # noqa: E402 - imported up front so backend discovery in the tim
 
 from tests.helpers import fake_keyring  # noqa: E402
 from tests.helpers.fake_keyring import HangingKeyring, MemoryKeyring  # noqa: E402
-from trackerctl.api.errors import UsageError  # noqa: E402
+from trackerctl.api.errors import AuthError, UsageError  # noqa: E402
 from trackerctl.credentials import ENV_VARS, CredentialStore, Secret, mask  # noqa: E402
 
 HASH = "fa7b" + "5e0c" * 6 + "1b06"  # 32 characters, like a session hash
@@ -139,7 +139,8 @@ def test_without_keyring_secrets_go_to_a_0600_file(config_dir):
     assert store.get("default", "user") == Secret(HASH, "file")
     assert store.location() == f"file {path}"
     assert store.notices == []
-    assert [p.name for p in config_dir.iterdir()] == ["credentials.json"]  # no temporary left
+    assert sorted(p.name for p in config_dir.iterdir()) == ["credentials.json", "credentials.json.lock"]  # no temporary left
+    assert mode_of(config_dir / "credentials.json.lock") == 0o600
 
 
 @needs_posix
@@ -177,16 +178,20 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(config_dir, monkeypat
     with pytest.raises(OSError):
         CredentialStore(config_dir, env={}).set("default", "user", HASH)
     assert path.read_bytes() == before
-    assert [p.name for p in config_dir.iterdir()] == ["credentials.json"]
+    assert sorted(p.name for p in config_dir.iterdir()) == ["credentials.json", "credentials.json.lock"]
 
 
 @needs_posix
-def test_group_readable_file_is_tightened_on_write_with_a_notice(config_dir):
-    path = write_file(config_dir, json.dumps({"profiles": {}}), mode=0o644)
+def test_group_readable_file_is_refused_not_tightened(config_dir):
+    # CLI-CONTRACT.md 10: a file readable by others is refused (it used to be re-chmodded with a notice).
+    path = write_file(config_dir, json.dumps({"profiles": {"default": {"user": HASH}}}), mode=0o644)
     store = CredentialStore(config_dir, env={})
-    store.set("default", "user", HASH)
-    assert mode_of(path) == 0o600
-    assert len(store.notices) == 1 and "0644" in store.notices[0] and "0600" in store.notices[0]
+    for action in (lambda: store.get("default", "user"), lambda: store.set("default", "user", "new")):
+        with pytest.raises(AuthError) as caught:
+            action()
+        assert caught.value.message == f"credentials file {path} is readable by others (mode 0644): run `chmod 600 {path}`"
+    assert mode_of(path) == 0o644 and file_secrets(config_dir) == {"default": {"user": HASH}}
+    assert store.notices == []
 
 
 @pytest.mark.parametrize("value", ["0", "off", "file", "OFF"])

@@ -11,6 +11,8 @@ import typer
 from trackerctl.api.errors import ApiError, AuthError, TrackerctlError, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
+from trackerctl.config import Config
+from trackerctl.credentials import env_credential
 from trackerctl.session import AUTH_PATH, LOGIN_ENV, check_login
 
 app = typer.Typer(name="auth", help="Log in and out of both APIs; show or print stored credentials.",
@@ -51,14 +53,14 @@ def login(
     api = "panel" if panel else "user"
     login_var, password_var = LOGIN_ENV[api]
     setting = "panel_login" if panel else "login"
-    who = login_ or a.env.get(login_var) or a.profile.get(setting)
+    who = login_ or env_credential(a.env, login_var) or a.profile.get(setting)
     if not who:
         who = _prompt(a, "Panel login (dealer id): " if panel else "Login (e-mail): ", hidden=False,
                       missing=f"no login: give --login, or set {login_var}")
     if password_stdin:
         password = a.stdin.readline().rstrip("\r\n")
     else:
-        password = a.env.get(password_var) or _prompt(
+        password = env_credential(a.env, password_var) or _prompt(
             a, "Password: ", hidden=True, missing=f"no password: use --password-stdin, or set {password_var}")
     if a.options.dry_run:  # the same checks, then the request printed (the password masked)
         check_login(api, who, password)
@@ -208,11 +210,14 @@ def _prompt(a: AppContext, text: str, *, hidden: bool, missing: str) -> str:
 
 def _remember_login(a: AppContext, setting: str, who: str) -> None:
     """Keep the (non-secret) login in the profile, so renewals and prompts know it."""
-    config = a.config
-    profile = config.profiles.setdefault(a.profile_name, {})
-    if profile.get(setting) != who:
-        profile[setting] = who
-        config.save()
+    name = a.profile_name
+    if a.config.profiles.get(name, {}).get(setting) == who:
+        return
+
+    def change(config: Config) -> None:  # the file as it is now, under its lock
+        config.profiles.setdefault(name, {})[setting] = who
+
+    a.config.update(change)
 
 
 def _where(a: AppContext, stored_in: str) -> str:

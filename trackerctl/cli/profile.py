@@ -10,7 +10,7 @@ from trackerctl.api.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.credentials import KINDS
 from trackerctl.cli.options import with_global_options
-from trackerctl.config import BUILTIN_PROFILES, check_profile_name
+from trackerctl.config import BUILTIN_PROFILES, Config, check_profile_name
 
 app = typer.Typer(name="profile", help="Manage profiles: an API URL and defaults per account.",
                   rich_markup_mode=None, add_completion=False, no_args_is_help=True)
@@ -54,10 +54,13 @@ def use(app_: AppContext, name: NameArg) -> None:
     Example: trackerctl profile use work
     """
     check_profile_name(name)
-    if not app_.config.exists(name):
-        raise UsageError(f"no profile named {name!r}", hint=f"create it with `trackerctl profile set {name} --api-url ...`")
-    app_.config.current_profile = name
-    app_.config.save()
+
+    def change(config: Config) -> None:
+        if not config.exists(name):
+            raise UsageError(f"no profile named {name!r}", hint=f"create it with `trackerctl profile set {name} --api-url ...`")
+        config.current_profile = name
+
+    app_.config.update(change)
     app_.output.notice(f"now using profile {name}")
 
 
@@ -80,25 +83,27 @@ def set_(
     """
     from trackerctl.api.client import resolve_base_url
 
-    check_profile_name(name)
-    config = app_.config
-    settings = dict(config.profiles.get(name, {}))
-    given = {"api_url": api_url, "output": output, "timeout": timeout, "allow_http": allow_http, "ca_bundle": ca_bundle,
-             "login": login, "panel_login": panel_login}
-    settings.update({k: v for k, v in given.items() if v is not None})
     from trackerctl.output import FORMATS
 
+    check_profile_name(name)
+    given = {"api_url": api_url, "output": output, "timeout": timeout, "allow_http": allow_http, "ca_bundle": ca_bundle,
+             "login": login, "panel_login": panel_login}
+    given = {k: v for k, v in given.items() if v is not None}
     if output is not None and output not in FORMATS:
         raise UsageError(f"invalid value for --output: {output!r} is not one of {', '.join(FORMATS)}")
     if timeout is not None and not 0 < timeout <= 3600:
         raise UsageError("invalid value for --timeout: between 0 and 3600 seconds")
-    if "api_url" in settings:
-        resolve_base_url(settings["api_url"], allow_http=bool(settings.get("allow_http")))
-    if not settings and name not in BUILTIN_PROFILES and name not in config.profiles:
-        raise UsageError("nothing to set: give at least one option, such as --api-url")
-    config.profiles[name] = settings
-    config.save()
-    app_.output.notice(f"profile {name} saved in {config.path}")
+
+    def change(config: Config) -> None:  # on the file as it is now, under its lock
+        settings = {**config.profiles.get(name, {}), **given}
+        if "api_url" in settings:
+            resolve_base_url(settings["api_url"], allow_http=bool(settings.get("allow_http")))
+        if not settings and name not in BUILTIN_PROFILES and name not in config.profiles:
+            raise UsageError("nothing to set: give at least one option, such as --api-url")
+        config.profiles[name] = settings
+
+    app_.config.update(change)
+    app_.output.notice(f"profile {name} saved in {app_.config.path}")
 
 
 @app.command("remove")
@@ -115,10 +120,13 @@ def remove(app_: AppContext, name: NameArg) -> None:
         raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
     for kind in KINDS:
         app_.credentials.delete(name, kind)
-    config.profiles.pop(name, None)
-    if config.current_profile == name:
-        config.current_profile = None
-    config.save()
+
+    def change(config: Config) -> None:
+        config.profiles.pop(name, None)
+        if config.current_profile == name:
+            config.current_profile = None
+
+    config.update(change)
     app_.output.notice(f"profile {name} removed")
 
 
