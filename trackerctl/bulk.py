@@ -91,6 +91,7 @@ from trackerctl.api.errors import (
     NOT_PROCESSED_CODES,
     ApiError,
     AuthError,
+    BadResponse,
     OutcomeUnknown,
     TrackerctlError,
     UsageError,
@@ -163,9 +164,10 @@ class Strategy:
     def accepted(self, items: list[Any], answer: Mapping[str, Any]) -> list[Outcome]:
         return succeeded(items)
 
-    def lookup(self, items: list[Any], read: ReadFn, budget: int) -> set[Any] | None:
+    def lookup(self, items: list[Any], read: ReadFn, budget: int, scope: Sequence[Any] = (), workers: int = 1) -> set[Any] | None:
         """The items of a refused chunk that are done already, found with reads costing at most
-        `budget` requests; None when the strategy has no such read or it would cost more."""
+        `budget` requests, `workers` at a time (`scope`: every item of the job, for a read that
+        serves them all); None when the strategy has no such read or it would cost more."""
         return None
 
     def refused(self, items: list[Any], error: ApiError) -> Verdict:
@@ -213,43 +215,78 @@ class ImportBundles(Strategy):
         self._lock = threading.Lock()
         self._known: dict[str, frozenset[str]] = {}  # filter -> the IMEIs the list holds for it
         self._counts: dict[str, int] = {}  # filter -> the list's count, once its first page was read
+        self._reading: dict[str, threading.Event] = {}  # filters being read now: others wait for them
 
-    def lookup(self, items: list[Any], read: ReadFn, budget: int) -> set[Any] | None:
-        """The IMEIs of `items` in the dealer's bundle list, read with the items' common prefix as
-        the list's `filter` (a prefix of sequential IMEIs keeps the pages few) in at most `budget`
-        requests; None when that is not enough or the list cannot be read (no permission)."""
-        flt = os.path.commonprefix([str(i) for i in items])
+    def lookup(self, items: list[Any], read: ReadFn, budget: int, scope: Sequence[Any] = (), workers: int = 1) -> set[Any] | None:
+        """The IMEIs of `items` in the dealer's bundle list, read with a common prefix as the list's
+        `filter` (a prefix of sequential IMEIs keeps the pages few): the whole job's (`scope`), so
+        that one read serves every chunk, else the chunk's; in at most `budget` requests each. None
+        when that is not enough or the list cannot be read (no permission)."""
+        for flt in dict.fromkeys((os.path.commonprefix([str(i) for i in scope]) if scope else None,
+                                  os.path.commonprefix([str(i) for i in items]))):
+            found = None if flt is None else self._listed(flt, read, budget, workers)
+            if found is not None:
+                return {i for i in items if i in found}
+        return None
+
+    def _listed(self, flt: str, read: ReadFn, budget: int, workers: int) -> frozenset[str] | None:
+        """Every IMEI the list holds for `flt`, read once per job (concurrent askers wait)."""
         with self._lock:
             cached = next((imeis for f, imeis in self._known.items() if flt.startswith(f)), None)
             if cached is not None:
-                return {i for i in items if i in cached}
-            count = self._counts.get(flt)
-        if count is not None and -(-count // self.PAGE) > budget:
-            return None
-        body = {"filter": flt} if flt else {}
-        found: set[str] = set()
-        offset, pages = 0, 0
+                return cached
+            if -(-self._counts.get(flt, 0) // self.PAGE) > budget:
+                return None
+            reading = self._reading.get(flt)
+            if reading is None:
+                self._reading[flt] = threading.Event()
+        if reading is not None:
+            reading.wait()
+            with self._lock:
+                return self._known.get(flt)
         try:
-            while True:
-                answer = read(self.LIST_PATH, {**body, "offset": offset, "limit": self.PAGE})
-                pages += 1
-                records = answer.get("list")
-                count = answer.get("count")
-                if not isinstance(records, list) or not isinstance(count, int):
-                    return None
+            found = self._read_all(flt, read, budget, workers)
+            if found is not None:
                 with self._lock:
-                    self._counts[flt] = count
-                if pages == 1 and -(-count // self.PAGE) > budget:
-                    return None
-                found.update(r["imei"] for r in records if isinstance(r, Mapping) and isinstance(r.get("imei"), str))
-                offset += len(records)
-                if not records or offset >= count:
-                    break
+                    self._known[flt] = found
+            return found
+        finally:
+            with self._lock:
+                self._reading.pop(flt).set()
+
+    def _read_all(self, flt: str, read: ReadFn, budget: int, workers: int) -> frozenset[str] | None:
+        """Every page of the list for `flt`: the first says how many there are, the rest are read
+        `workers` at a time (the job's other workers wait for this lookup meanwhile)."""
+        body = {"filter": flt} if flt else {}
+
+        def page(offset: int) -> list[Any]:
+            answer = read(self.LIST_PATH, {**body, "offset": offset, "limit": self.PAGE})
+            records = answer.get("list")
+            if not isinstance(records, list) or not isinstance(answer.get("count"), int):
+                raise BadResponse("the bundle list's answer has no list and count")
+            pages.append(answer["count"])
+            return records
+
+        pages: list[int] = []
+        try:
+            records = page(0)
+            count = pages[0]
+            with self._lock:
+                self._counts[flt] = count
+            if -(-count // self.PAGE) > budget:
+                return None
+            offsets = range(self.PAGE, count, self.PAGE)
+            if offsets and workers > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(min(workers, len(offsets)), thread_name_prefix="bulk-lookup") as pool:
+                    rest = list(pool.map(page, offsets))
+            else:
+                rest = [page(offset) for offset in offsets]
         except TrackerctlError:
             return None
-        with self._lock:
-            self._known[flt] = frozenset(found)
-        return {i for i in items if i in found}
+        return frozenset(r["imei"] for chunk in (records, *rest) for r in chunk
+                         if isinstance(r, Mapping) and isinstance(r.get("imei"), str))
 
 
 class DeleteClones(Strategy):
@@ -502,7 +539,7 @@ class BulkJob:
         sent again as one chunk (searched if refused again); None when no lookup was made."""
         if self.read is None or task.probe or task.looked_up:
             return None
-        found = self.strategy.lookup(items, self.read, self._search_cost(len(items)))
+        found = self.strategy.lookup(items, self.read, self._search_cost(len(items)), self.items, self.concurrency)
         if found is None:
             return None
         rest = [i for i in items if i not in found]

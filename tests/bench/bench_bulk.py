@@ -14,6 +14,9 @@ the end) and times whole `trackerctl` processes from this interpreter's venv:
   memory    `panel tracker list --all -o jsonl` over 100,000 trackers; goal: peak RSS < 80 MiB
             (/usr/bin/time -f %M of the trackerctl process alone)
   volume    wall time of importing 100,000 IMEIs and of deleting 10,000 clones (latency 0)
+  rerun     an import of 5,000 IMEIs interrupted after 4,580 and run again, against a fresh run of
+            5,000 (--latency 20, interleaved, medians of --runs); goal: the re-run costs about what
+            the fresh run costs (wall and requests)
 """
 
 from __future__ import annotations
@@ -306,7 +309,35 @@ def case_volume(tmp: Path, env: dict[str, str], args: argparse.Namespace) -> Non
         server.stop()
 
 
-CASES = {"design": case_design, "latency": case_latency, "curl": case_curl, "memory": case_memory, "volume": case_volume}
+def case_rerun(tmp: Path, env: dict[str, str], args: argparse.Namespace) -> None:
+    db = tmp / "rerun.sqlite"
+    reset(env, db)
+    server = Server(env, db, "--latency", "20")
+    command = [TRACKERCTL, "-v", "panel", "bundle", "import", "--from-file", "-", "--equip-id", "13785", "--no-factory-preset"]
+    try:
+        run_env = login(env, server.url, panel=True)
+        rows: dict[str, list[tuple[float, int]]] = {"fresh": [], "rerun": []}
+        for run in range(args.runs):
+            base = 1_000_000 * (2 * run + 1)
+            wall, _, done = timed(command, run_env, stdin=imeis(5_000, base))
+            rows["fresh"].append((wall, done.stderr.count("> POST")))
+            base += 1_000_000
+            timed(command, run_env, stdin=imeis(4_580, base))  # the run that was interrupted
+            wall, _, done = timed(command, run_env, stdin=imeis(5_000, base))
+            result = json.loads(done.stdout)
+            assert len(result["skipped"]) == 4_580 and len(result["succeeded"]) == 420, result
+            rows["rerun"].append((wall, done.stderr.count("> POST")))
+        print("\n== re-run of an interrupted import (--latency 20, chunks of 500, concurrency 4)")
+        fresh = statistics.median(w for w, _ in rows["fresh"])
+        for name, values in rows.items():
+            wall = statistics.median(w for w, _ in values)
+            requests = statistics.median(n for _, n in values)
+            print(f"  {name:6s} 5,000 IMEIs: {wall:.2f} s, {requests:.0f} requests ({wall / fresh:.2f}x the fresh run)")
+    finally:
+        server.stop()
+
+
+CASES = {"rerun": case_rerun, "design": case_design, "latency": case_latency, "curl": case_curl, "memory": case_memory, "volume": case_volume}
 
 
 def main() -> None:

@@ -167,8 +167,8 @@ def test_import_run_twice_ends_the_same_all_skipped_with_about_one_request_per_i
 
 
 def test_a_re_run_after_an_interrupt_costs_about_a_fresh_run():
-    """Interrupted at 4,580 of 5,000: the refused chunks' IMEIs are looked up in the bundle list
-    (one page each, the chunk's common prefix as filter), not found one request per IMEI."""
+    """Interrupted at 4,580 of 5,000: the refused chunks' IMEIs are looked up in the bundle list,
+    read once with the job's common prefix as filter (5 pages), not found one request per IMEI."""
     wanted = imeis(5000)
     fresh_platform = Bundles()
     fresh = Recorder(fresh_platform)
@@ -178,8 +178,8 @@ def test_a_re_run_after_an_interrupt_costs_about_a_fresh_run():
     out = by_status(BulkJob(call, ImportBundles(), {}, wanted, chunk_size=500, read=read).run())
     assert sorted(out["skipped"]) == wanted[:4580] and sorted(out["succeeded"]) == wanted[4580:] and not out["failed"]
     assert sum(platform.imported.values()) == len(platform.imported) == 420
-    assert len(call.bodies) + len(read.bodies) <= 3 * len(fresh.bodies)  # 10 imports + 10 lists + 1 rest; fresh 10
-    assert {len(b.get("filter", "")) for b in read.bodies} >= {12}  # sequential IMEIs: a long common prefix
+    assert len(read.bodies) == 5 and {b["filter"] for b in read.bodies} == {"35000000000"}  # the job's prefix, once
+    assert len(call.bodies) + len(read.bodies) <= 1.7 * len(fresh.bodies)  # 10 imports + 5 pages + 1 rest; fresh 10
 
 
 def test_the_lookup_leaves_to_the_search_what_the_list_cannot_explain():
