@@ -581,3 +581,93 @@ def test_threads_sharing_the_client_look_the_credential_up_once_and_renew_it_onc
     out = list(BulkJob(call, DeleteClones(), {}, list(range(1, 161)), chunk_size=5, concurrency=16).run())
     assert {o.status for o in out} == {"succeeded"} and len(out) == 160
     assert looked_up == ["panel"] and renewals == ["panel"]
+
+
+# ---- the CLI's verdict on a job that stopped or reached nothing -----------------------------------
+def scripted(env, answer, attempts=2):
+    """An AppContext whose client answers through `answer(path, body) -> (status, json)` in-process."""
+    import httpx
+
+    from trackerctl.api.client import ApiClient, RetryPolicy
+    from trackerctl.cli.context import AppContext
+
+    sent: list[tuple[str, dict]] = []
+
+    def handler(request):
+        path = request.url.path.split("/v2/", 1)[1]
+        body = json.loads(request.content)
+        sent.append((path, body))
+        status, content = answer(path, body, len(sent))
+        return httpx.Response(status, json=content)
+
+    app = AppContext(env=env)
+    app._client = ApiClient("https://api.us.navixy.com/v2", credential=lambda api: "b" * 32,
+                            exchange=HttpxExchange(transport=httpx.MockTransport(handler)),
+                            retry=RetryPolicy(attempts=attempts, base_delay=0.001))
+    return app, sent
+
+
+def invoke(app, *args):
+    from trackerctl.cli.app import build_cli
+
+    return CliRunner().invoke(build_cli(), list(args), obj=app)
+
+
+ENDED = {"success": False, "status": {"code": 4, "description": "User or API key not found or session ended"}}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_cli_a_job_stopped_by_the_session_reports_what_finished_and_what_was_not_done(env, fmt):
+    """The session ends after the first chunk and cannot be renewed: exit 3, and json and jsonl
+    alike name the finished items and the rest as not_done (never as failed with code 4)."""
+    app, sent = scripted(env, lambda path, body, n: (200, {"success": True}) if n == 1 else (403, ENDED))
+    wanted = imeis(1500)
+    result = invoke(app, "-o", fmt, "panel", "bundle", "import", *wanted, "--equip-id", "1", "--no-factory-preset",
+                    "--concurrency", "1")
+    assert result.exit_code == 3, result.stderr
+    assert len(sent) == 2  # the chunk that met the ended session; nothing more was sent
+    if fmt == "json":
+        out = json.loads(result.stdout)
+        assert out["succeeded"] == wanted[:500] and out["skipped"] == [] and out["failed"] == []
+        assert [n["item"] for n in out["not_done"]] == wanted[500:]
+    else:
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [r["status"] for r in rows] == ["succeeded"] * 500 + ["not_done"] * 1000
+        assert {r["code"] for r in rows} == {None} and [r["item"] for r in rows] == wanted
+    assert "1000 not done" in result.stderr and '"code": 4' in result.stderr  # the API error body, json mode
+
+
+def test_cli_a_job_that_reached_nothing_is_exit_5_not_6(env):
+    import httpx
+
+    def down(path, body, n):
+        raise httpx.ConnectError("connection refused")
+
+    app, sent = scripted(env, down)
+    result = invoke(app, "-o", "json", "panel", "tracker", "batch-delete-clones", *map(str, range(1, 2001)), "--yes",
+                    "--concurrency", "1")
+    assert result.exit_code == 5, result.stderr
+    assert len(sent) <= 3 * 2  # `breaker` chunks, each tried TRACKERCTL_MAX_ATTEMPTS times by the client alone
+    out = json.loads(result.stdout)
+    assert len(out["failed"]) + len(out["not_done"]) == 2000 and not out["succeeded"]
+
+
+def test_cli_a_chunk_refused_unprocessed_is_sent_max_attempts_times_in_all(env):
+    """One retry layer: the client's attempts, nothing more from the engine (was up to 24 sends)."""
+    busy = {"success": False, "status": {"code": 8, "description": "Queue service error, try again later"}}
+    app, sent = scripted(env, lambda path, body, n: (503, busy) if 5 in body["trackers"] else
+                         (200, {"success": True, "not_deleted_count": 0}), attempts=3)
+    result = invoke(app, "-o", "json", "panel", "tracker", "batch-delete-clones", *map(str, range(1, 21)), "--yes",
+                    "--chunk-size", "5")
+    assert result.exit_code == 6, result.stderr
+    assert sum(5 in body["trackers"] for _, body in sent) == 3
+    assert json.loads(result.stdout)["failed"] == [
+        {"item": i, "code": 8, "description": "error 8: Queue service error, try again later"} for i in range(1, 6)]
+
+
+def test_cli_batch_delete_clones_reports_ids_it_did_not_ask_for_and_exits_6(env):
+    answer = {"success": True, "deleted_count": 1, "not_deleted_count": 1, "not_deleted_trackers": [{"id": 2, "error": "Not a clone"}]}
+    app, _ = scripted(env, lambda path, body, n: (200, answer))
+    result = invoke(app, "-o", "json", "panel", "tracker", "batch-delete-clones", "1", "--yes")
+    assert result.exit_code == 6, result.stderr
+    assert json.loads(result.stdout) == {"succeeded": [1], "skipped": [], "failed": [{"item": 2, "code": None, "description": "Not a clone"}]}
