@@ -5,23 +5,36 @@ Knows the platform, not the terminal: usable from a script without Typer or Rich
     client = ApiClient("https://api.eu.navixy.com/v2", credential=lambda api: my_hash)
     client.call("tracker/list", {})          # -> {"success": true, "list": [...]}
 
-Retry rules (CLI-CONTRACT.md section 7):
-- answers that say the request was not processed (code 15 / HTTP 429, codes 8 and 14) and
-  connection failures before the request was sent: retried for every action;
-- answers that leave the outcome open (HTTP 502/504, a 5xx without the API's body, codes 1 and 6,
-  a timeout or a dropped connection after sending): retried for reads only; a write ends with
-  `OutcomeUnknown` unless the caller says repeating it is harmless (`idempotent=True`);
-- code 4 (session ended): one renewal through `renew`, when the caller gave one, then the request again.
+The one layer that retries (STYLE.md; CLI-CONTRACT.md sections 7 and 10): a request is sent at
+most `RetryPolicy.attempts` times in all, and the bulk engine does not retry on top.
+- sent again for every action only when it was not processed: an answer with code 8, 14 or 15 in
+  the API's JSON body (whatever the HTTP status, 429 and 503 included), or a connection that
+  failed before the request was sent;
+- an answer that leaves the outcome open (an HTTP 429 or 5xx without the API's body, codes 1 and
+  6, a timeout or a dropped connection after sending) is sent again for reads and logins only (a
+  repeated login only opens another session); a write ends with exit 5, sent once, unless the
+  caller says repeating it is harmless (`idempotent=True`);
+- never retried: a certificate that fails verification (`Unreachable` at once, naming the host),
+  an answer larger than `max_answer` bytes after decompression, a body that is not the API's
+  JSON under any other status (a redirect included: a POST is not followed elsewhere);
+- waits: exponential backoff with full jitter, or the answer's `Retry-After` when it is a number
+  of seconds or an HTTP date within the next hour (anything else counts as absent); at most 20 s;
+- code 4 (session ended): one renewal through `renew`, when the caller gave one, then the request
+  again (the renewal's login is a request of its own).
+Every attempt failed before sending: `Unreachable` (`reached` False), so a caller knows nothing
+was applied. An answer that does not have the API's shape (a code that is not an integer, JSON
+nested deeper than the parser goes) is `BadResponse`, never an internal error.
 
 The bytes travel through `trackerctl.api.connection`: a keep-alive pool on http.client, or httpx
 when a proxy is set; or through the `exchange` given (the in-process sandbox, a test's
-`HttpxExchange` over an httpx.MockTransport).
+`HttpxExchange` over an httpx.MockTransport). The timeout is a deadline for one exchange.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import random
 import threading
 import time
@@ -39,6 +52,7 @@ from trackerctl.api.errors import (
     BadResponse,
     OutcomeUnknown,
     TransientError,
+    Unreachable,
     UsageError,
 )
 from trackerctl.credentials import mask  # the one masking rule: fa7b…1b06
@@ -55,10 +69,16 @@ PLATFORMS = {
 }
 SANDBOX = "sandbox"
 USER_AGENT = f"trackerctl/{__version__}"
-# Retried whatever the action: the request was not processed.
-_RETRY_ALWAYS_HTTP = frozenset({429, 503})
-# Outcome open: retried for reads only.
-_OUTCOME_OPEN_HTTP = frozenset({500, 502, 504})
+MAX_ANSWER = 64 * 2**20  # bytes of one answer after decompression (TRACKERCTL_MAX_ANSWER_MB raises it)
+# Logging in is retried like a read: a repeated login only opens another session.
+LOGIN_PATHS = frozenset({"user/auth", "panel/account/auth"})
+# Without the API's body these leave the outcome open: retried for reads only. Only the API's codes
+# 8, 14 and 15 say a request was not processed; a bare 429 or 503 (a proxy's page) does not.
+_OUTCOME_OPEN_HTTP = frozenset({429})  # and every 5xx
+RETRY_AFTER_HORIZON = 3600.0  # seconds: a Retry-After further away counts as absent
+# The envelope's fields whose type the documents fix, wherever they appear in a success answer.
+_SUCCESS_FIELDS: dict[str, type] = {"list": list, "count": int, "hash": str, "not_deleted_trackers": list,
+                                    "not_deleted_count": int}
 
 
 def resolve_base_url(value: str, *, allow_http: bool = False) -> str:
@@ -104,9 +124,34 @@ class RetryPolicy:
     max_delay: float = 20.0  # cap of one wait, Retry-After included
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        if retry_after is not None and math.isfinite(retry_after) and retry_after >= 0:
+            return min(retry_after, self.max_delay)
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** min(attempt, 30)))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds, or an HTTP date, within the
+    next hour; None for anything else (absent, negative, nan, inf, garbage, a date in the past or
+    further away), which leaves the usual backoff to apply."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isascii() and value.replace(".", "", 1).isdigit():  # digits, at most one dot: no sign, nan, inf, 1e9
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except Exception:  # noqa: BLE001 - the server's text: any failure to parse is "absent"
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        try:
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not 0 <= seconds <= RETRY_AFTER_HORIZON:
+        return None
+    return seconds
 
 
 class ApiClient:
@@ -128,6 +173,7 @@ class ApiClient:
         dry_run: Callable[[dict[str, Any]], None] | None = None,
         max_connections: int = 8,
         auth_required: bool = True,
+        max_answer: int = MAX_ANSWER,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._credential = credential or (lambda api: None)
@@ -140,6 +186,7 @@ class ApiClient:
         self._dry_run = dry_run
         self._max_connections = max_connections
         self._auth_required = auth_required
+        self._max_answer = max_answer
         self._http: Exchange | None = exchange
         self._own_exchange = exchange is None  # built here, and rebuilt for more connections
         self._lock = threading.Lock()  # the exchange's creation
@@ -172,18 +219,21 @@ class ApiClient:
         if self._dry_run:
             self._dry_run(self._describe(path, body, hash_))
             return {"success": True}
-        repeat_open = read_only or idempotent
+        repeat_open = read_only or idempotent or path in LOGIN_PATHS
         renewed = False
+        reached = False  # some attempt may have reached the server (it answered, or the request left)
         attempt = 0
         while True:
             try:
                 return self._send_once(path, body, hash_)
             except ApiError as e:
+                reached = True
                 if e.code == 4 and api and self._renew and not renewed and not credential:
                     renewed = True
                     new = self._renewed(api, hash_)
-                    if new:
+                    if new:  # the repeat with the new credential is an attempt (sent even if it was the last)
                         hash_ = new
+                        attempt = min(attempt + 1, self._retry.attempts - 1)
                         continue
                 retryable = e.code in NOT_PROCESSED_CODES or (repeat_open and e.code in (1, 6))
                 if not retryable or attempt + 1 >= self._retry.attempts:
@@ -197,7 +247,10 @@ class ApiClient:
                 wait = self._retry.delay(attempt, e.retry_after)
                 reason = f"error {e.code}"
             except _Retry as r:
-                if (r.open_outcome and not repeat_open) or attempt + 1 >= self._retry.attempts:
+                reached = reached or r.reached
+                if not r.retryable or (r.open_outcome and not repeat_open) or attempt + 1 >= self._retry.attempts:
+                    if not reached and isinstance(r.final, TransientError) and not isinstance(r.final, Unreachable):
+                        raise Unreachable(r.final.message, hint=r.final.hint) from None
                     raise r.final from None
                 wait = self._retry.delay(attempt, r.retry_after)
                 reason = r.reason
@@ -253,11 +306,12 @@ class ApiClient:
             if self._http is None:
                 from trackerctl.api.connection import open_exchange
 
-                self._http = open_exchange(verify=self._verify, max_connections=self._max_connections)
+                self._http = open_exchange(verify=self._verify, max_connections=self._max_connections,
+                                           max_answer=self._max_answer)
         return self._http
 
     def _send_once(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
-        from trackerctl.api.connection import ExchangeError, NotSent, TimedOut
+        from trackerctl.api.connection import AnswerTooLarge, BadAnswer, CertificateRefused, ExchangeError, NotSent, TimedOut
 
         url = f"{self.base_url}/{path}"
         headers = _headers(hash_)
@@ -270,13 +324,22 @@ class ApiClient:
         started = time.monotonic()
         try:
             resp = self._exchange().post(url, headers, content, self._timeout)
+        except CertificateRefused as e:  # retrying cannot help
+            raise _Retry(f"cannot connect to {self.base_url}: {e}", open_outcome=False, reached=False,
+                         retryable=False) from None
         except NotSent as e:
-            raise _Retry(f"cannot connect to {self.base_url}: {e}", open_outcome=False) from None
+            raise _Retry(f"cannot connect to {self.base_url}: {e}", open_outcome=False, reached=False) from None
         except TimedOut as e:
             raise _Retry(f"no answer from {self.base_url} within {self._timeout:g}s ({e})", open_outcome=True,
                          unknown=True) from None
         except ExchangeError as e:
             raise _Retry(f"connection to {self.base_url} lost: {e}", open_outcome=True, unknown=True) from None
+        except AnswerTooLarge as e:
+            limit = f"{e.limit // 2**20} MiB" if e.limit % 2**20 == 0 else f"{e.limit} bytes"
+            raise BadResponse(f"the answer to {path} is larger than {limit} (counted after decompression): "
+                              "raise TRACKERCTL_MAX_ANSWER_MB") from None
+        except BadAnswer as e:
+            raise BadResponse(f"the server's answer to {path} cannot be read: {e}") from None
         if self._trace:
             self._trace(f"< {resp.status} {resp.reason} ({(time.monotonic() - started) * 1000:.0f} ms)")
             self._trace(f"< {_masked_text(resp.content)}")
@@ -288,20 +351,28 @@ class ApiClient:
             data = json.loads(resp.content)
         except (ValueError, UnicodeDecodeError):
             data = None
+        except RecursionError:  # nested deeper than the parser goes: not the API's
+            raise BadResponse(f"the server answered HTTP {status} with JSON nested too deeply to be the API's") from None
         if not isinstance(data, dict) or not isinstance(data.get("success"), bool):
             what = "an empty body" if not resp.content else f"a body that is not the API's JSON ({_content_kind(resp)})"
-            if status in _RETRY_ALWAYS_HTTP:
-                raise _Retry(f"HTTP {status} with {what}", open_outcome=False, retry_after=_retry_after(resp))
-            if status >= 500:
-                raise _Retry(f"HTTP {status} with {what}", open_outcome=True, final=BadResponse(
-                    f"the server answered HTTP {status} with {what}: the request may or may not have been applied"))
+            if status in _OUTCOME_OPEN_HTTP or status >= 500:  # a proxy's or a balancer's page: not the API's word
+                raise _Retry(f"HTTP {status} with {what}", open_outcome=True, retry_after=_retry_after(resp),
+                             final=BadResponse(f"the server answered HTTP {status} with {what}: "
+                                               "the request may or may not have been applied"))
+            if 300 <= status < 400:
+                where = resp.headers.get("Location")
+                raise BadResponse(f"the server answered HTTP {status}, a redirect{f' to {where}' if where else ''}, "
+                                  "which is not followed: use the API's own URL")
             raise BadResponse(f"the server answered HTTP {status} with {what}")
         if data["success"]:
+            for key, kind in _SUCCESS_FIELDS.items():
+                value = data.get(key)
+                if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+                    raise BadResponse(f"the server answered HTTP {status} with a success body whose {key!r} is "
+                                      f"{_json_kind(value)}, not {_json_kind(kind())}: not the API's answer")
             return data
-        err = ApiError.from_body(data, http_status=status)
+        err = ApiError.from_body(data, http_status=status)  # BadResponse when the code is not an integer
         err.retry_after = _retry_after(resp)
-        if err.code == 0:
-            raise BadResponse(f"the server answered HTTP {status} with an error that has no code")
         raise err
 
     def _describe(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
@@ -310,7 +381,10 @@ class ApiClient:
 
 
 class _Retry(Exception):
-    """A failure that a retry may cure. `final` is what is raised when no retry is left."""
+    """A failure that a retry may cure. `final` is what is raised when no retry is left.
+
+    `open_outcome`: the request may have been processed (retried for reads only); `reached`: it
+    may have reached the server; `retryable`: False when no retry can help (a certificate)."""
 
     def __init__(
         self,
@@ -318,12 +392,16 @@ class _Retry(Exception):
         *,
         open_outcome: bool,
         unknown: bool = False,
+        reached: bool = True,
+        retryable: bool = True,
         retry_after: float | None = None,
         final: Exception | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.open_outcome = open_outcome
+        self.reached = reached
+        self.retryable = retryable
         self.retry_after = retry_after
         if final is None:
             if unknown:
@@ -352,17 +430,14 @@ def _login_advice(api: Api) -> tuple[str, str]:
 
 
 def _retry_after(resp: "Reply") -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+    return parse_retry_after(resp.headers.get("Retry-After"))
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "an array", str: "a string", int: "an integer", float: "a number"}.get(
+        type(value), type(value).__name__)
 
 
 def _content_kind(resp: "Reply") -> str:
@@ -393,9 +468,9 @@ def _mask_tree(data: Any) -> Any:
     return data
 
 
-def _masked_text(content: bytes, limit: int = 4000) -> str:
+def _masked_text(content: bytes | bytearray, limit: int = 4000) -> str:
     try:
         text = _masked_json(json.loads(content))
-    except (ValueError, UnicodeDecodeError):
-        text = content.decode("utf-8", "replace")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        text = bytes(content[: limit * 4]).decode("utf-8", "replace")
     return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"

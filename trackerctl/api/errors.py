@@ -2,6 +2,11 @@
 
 The exit codes are the contract's (CLI-CONTRACT.md section 5); `exit_code` is the only place that
 knows them, so the mapping from an API code to an exit code lives here and nowhere else.
+
+`TransientError.reached` says whether the request may have reached the platform: it is False only
+for `Unreachable`, raised when every attempt failed before the request was sent (connection
+refused, name not resolved, certificate refused), so nothing can have been applied. A bulk job
+tells "nothing reached the platform" (exit 5) from items the platform refused (exit 6) with it.
 """
 
 from __future__ import annotations
@@ -53,9 +58,19 @@ class AuthError(TrackerctlError):
 
 
 class TransientError(TrackerctlError):
-    """The server or the network failed in a way that outlasted the retries."""
+    """The server or the network failed in a way that outlasted the retries (exit 5).
+
+    `reached`: the request may have reached the server (False only for `Unreachable`)."""
 
     exit_code = EXIT_TRANSIENT
+    reached = True
+
+
+class Unreachable(TransientError):
+    """No attempt got the request out: connection refused, name not resolved, certificate refused.
+    Nothing was sent, so nothing was applied."""
+
+    reached = False
 
 
 class OutcomeUnknown(TransientError):
@@ -105,9 +120,25 @@ class ApiError(TrackerctlError):
 
     @classmethod
     def from_body(cls, body: dict[str, Any], http_status: int | None = None) -> "ApiError":
-        status = body.get("status") or {}
+        """The error of a `success: false` body; BadResponse when its `status` is not
+        `{"code": <integer>, "description": ...}` (a code of another type is not guessed at)."""
+        status = body.get("status")
+        code = status.get("code") if isinstance(status, dict) else None
+        if type(code) is not int or not 0 < code < 2**31:  # bool, float, text, null: not the API's
+            what = "no code" if code is None else f"the code {_short(code)}"
+            raise BadResponse(f"the server answered HTTP {http_status} with an error that has {what}")
+        description = status.get("description")
+        description = description if isinstance(description, str) else ("" if description is None else _short(description))
         extra = {k: v for k, v in body.items() if k not in ("success", "status")}
-        return cls(int(status.get("code", 0)), str(status.get("description", "")), extra=extra, http_status=http_status)
+        return cls(code, description, extra=extra, http_status=http_status)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A scalar as JSON would show it, shortened; a container by its kind (never walked)."""
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "an object"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def exit_code_for_api_code(code: int) -> int:

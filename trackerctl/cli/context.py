@@ -71,7 +71,7 @@ class AppContext:
 
     def validate(self) -> None:
         """Refuse malformed settings before the command does anything (exit 2, nothing sent)."""
-        _ = self.output_format, self.columns, self.timeout, self.max_attempts
+        _ = self.output_format, self.columns, self.timeout, self.max_attempts, self.max_answer
 
     # -- streams and environment --------------------------------------------------------------
     @property
@@ -155,6 +155,14 @@ class AppContext:
         if not raw.isdigit() or not 1 <= int(raw) <= 20:
             raise UsageError(f"invalid TRACKERCTL_MAX_ATTEMPTS {raw!r}: a whole number from 1 to 20")
         return int(raw)
+
+    @cached_property
+    def max_answer(self) -> int:
+        """Bytes of one answer after decompression (TRACKERCTL_MAX_ANSWER_MB, default 64 MiB)."""
+        raw = self.env.get("TRACKERCTL_MAX_ANSWER_MB") or "64"
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise UsageError(f"invalid TRACKERCTL_MAX_ANSWER_MB {raw!r}: a positive whole number of MiB")
+        return int(raw) * 2**20
 
     @cached_property
     def columns(self) -> list[str] | None:
@@ -242,6 +250,7 @@ class AppContext:
                 dry_run=self._print_request if self.options.dry_run else None,
                 auth_required=self.api_url != SANDBOX,
                 retry=RetryPolicy(attempts=self.max_attempts),
+                max_answer=self.max_answer,
             )
         return self._client
 
