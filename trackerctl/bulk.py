@@ -23,7 +23,9 @@ into per-item verdicts:
 - no answer the client could use (not processed after every attempt, a connection refused, an
   outcome unknown, a body that is not the API's): the chunk's items fail with what happened, while
   the other chunks go on; once `breaker` chunks in a row have failed so with nothing answered in
-  between (the server is down), the job stops as above instead of hammering it all night.
+  between (the server is down), or the first chunk that got no answer at all when nothing was ever
+  answered (the client has tried it TRACKERCTL_MAX_ATTEMPTS times: the platform is out of reach),
+  the job stops as above instead of hammering it.
   `reached` tells whether the platform answered anything at all.
 
 Finding the culprits in a refused chunk (bundle import's 247 "already exists" names none) is
@@ -416,7 +418,7 @@ class BulkJob:
         self.chunk_size = chunk_size
         self.concurrency = concurrency
         self.progress = progress
-        self.breaker = breaker  # after this many chunks in a row fail unanswered, stop
+        self.breaker = breaker  # after this many chunks in a row fail unanswered, stop (after one, before any answer)
         self.stopped_by: TrackerctlError | None = None  # the error that stopped the job
         self.reached = False  # the platform answered at least one request (an answer or a refusal)
         self.last_failure: TrackerctlError | None = None  # the last chunk that failed unanswered
@@ -507,7 +509,9 @@ class BulkJob:
             self._futile += 1
             futile = self._futile
             self.last_failure = error
-        if futile >= self.breaker:
+            reached = self.reached
+        out_of_reach = not reached and not isinstance(error, ApiError)  # not one answer, not even "busy"
+        if futile >= (1 if out_of_reach else self.breaker):
             self._stop(error, pool)
         if isinstance(error, OutcomeUnknown):
             return failed(task.items, None, f"outcome unknown: {error.message}")
