@@ -101,3 +101,16 @@ def test_error_table_matches_the_spec():
     rows = [line.split("\t") for line in table.read_text().splitlines()[1:] if line.strip()]
     expected = {int(c): (d, int(h) if h.strip() else 400) for c, d, h in rows}
     assert {c: v for c, v in codes.ERRORS.items() if c != 282} == expected
+
+
+def test_the_sandbox_data_directories_are_0700_even_at_umask_000(tmp_path):
+    import os
+
+    from trackerctl.sandbox.store import Store
+
+    old = os.umask(0)
+    try:
+        Store(tmp_path / "data" / "trackerctl" / "sandbox.sqlite")
+    finally:
+        os.umask(old)
+    assert [oct((tmp_path / p).stat().st_mode & 0o777) for p in ("data", "data/trackerctl")] == ["0o700", "0o700"]

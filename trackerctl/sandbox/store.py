@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from trackerctl.api.errors import UsageError
+from trackerctl.files import make_private_dir
 from trackerctl.sandbox.schema import SCHEMA_VERSION, statements
 
 
@@ -25,7 +26,7 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.path.parent)  # 0700, as every directory trackerctl makes
         except OSError as e:
             raise UsageError(f"cannot create the sandbox database {self.path}: {e.strerror}") from None
         self.lock = threading.RLock()
