@@ -13,16 +13,39 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
 from trackerctl.api.action import Action, Param, is_hex_text
 from trackerctl.api.errors import UsageError
+from trackerctl.api.user_json import INT64_MAX, INT64_MIN, is_text
 
 DIGITS = re.compile(r"[0-9]+")
+INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 MAX_ORDINAL = 5  # tag_bindings: "Max value is 5"
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def parse_int(value: Any) -> Any:
+    """An integer written in ASCII digits, with an optional sign; other text is refused.
+
+    Python's int() also takes '١٢' (Arabic-Indic digits), '1_000' and, through pydantic, '1.0':
+    none of them is how anyone writes an id on a command line or in an id file.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not INTEGER.fullmatch(text):
+            raise ValueError("not an integer")
+        return int(text)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("not an integer")
+    return value
+
+
+def _integer(ge: int | None = None, le: int | None = None) -> Any:
+    """A 64-bit integer (the platform's ids are), from an int or from its text, within [ge, le]."""
+    return Annotated[int, BeforeValidator(parse_int),
+                     Field(ge=INT64_MIN if ge is None else ge, le=INT64_MAX if le is None else le)]
 
 
 class TagBinding(BaseModel):
@@ -30,8 +53,8 @@ class TagBinding(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tag_id: int = Field(ge=1)
-    ordinal: int = Field(ge=1, le=MAX_ORDINAL)
+    tag_id: _integer(ge=1)  # type: ignore[valid-type]
+    ordinal: _integer(ge=1, le=MAX_ORDINAL)  # type: ignore[valid-type]
 
 
 @functools.cache
@@ -99,12 +122,14 @@ def _scalar(param: Param, base: type) -> Any:
         return Literal[param.choices]
     if base is int:
         # the platform's integers are 64-bit: a larger id is refused here rather than by the server
-        return Annotated[int, Field(ge=INT64_MIN if param.ge is None else param.ge, le=INT64_MAX if param.le is None else param.le)]
+        return _integer(param.ge, param.le)
     return Annotated[str, Field(min_length=param.min_len, max_length=param.max_len), AfterValidator(_text_check(param))]
 
 
 def _text_check(param: Param) -> Callable[[str], str]:
     def check(value: str) -> str:
+        if not is_text(value):  # pydantic itself refuses some lone surrogates, not all ('\ud800')
+            raise PydanticCustomError("string_unicode", "not valid UTF-8 text")
         if (
             (param.printable and not value.isprintable())
             or (param.no_angle and ("<" in value or ">" in value))
@@ -177,6 +202,8 @@ def _problems(action: Action, exc: ValidationError, given: dict[str, Any]) -> li
 def _problem(param: Param, error_type: str, loc: tuple[Any, ...], given: dict[str, Any]) -> str:
     if error_type == "missing" and len(loc) == 1:
         return f"missing {'argument' if param.positional else 'option'} {_label(param)}"
+    if error_type == "string_unicode":  # a lone surrogate: bytes of the command line that are not UTF-8
+        return f"invalid value for {_label(param)}: not valid UTF-8 text"
     message = f"invalid value for {_label(param)}: must be {_rule(param)}"
     if param.kind in ("int_list", "str_list") and len(loc) > 1 and isinstance(loc[1], int):
         message += f" (got {given[param.name][loc[1]]!r})"

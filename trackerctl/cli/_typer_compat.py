@@ -44,6 +44,8 @@ def _coerce_one(value: Any, annotation: Any, param: Any, ctx: Any) -> Any:
     if isinstance(value, annotation) and not isinstance(value, bool):
         return value
     try:
+        if annotation in (int, float) and isinstance(value, str) and (not value.isascii() or "_" in value):
+            raise ValueError(value)  # int() takes '١٢' and '1_000'; nobody types a number so
         return annotation(value)
     except (TypeError, ValueError):
         kind = {int: "integer", float: "number"}.get(annotation, "text")

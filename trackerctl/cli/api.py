@@ -14,10 +14,17 @@ import typer
 from trackerctl.api.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
-from trackerctl.cli.runners import json_object, key_values, read_text
+from trackerctl.cli.runners import confirm, json_object, key_values, read_text
 
 PATH = re.compile(r"[a-z0-9_]+(/[a-z0-9_]+)*")
 RECORD_KEYS = ("list", "value", "states")
+# Paths whose answer is a new session's secret: printing it would put it in a terminal's scrollback
+# or a script's log (CLI-CONTRACT.md section 10). `auth login` stores it instead.
+LOGIN_PATHS = {
+    "user/auth": "trackerctl auth login",
+    "user/auth/code/verify": "trackerctl auth login",  # the two-factor step of the same login
+    "panel/account/auth": "trackerctl auth login --panel",
+}
 
 app = typer.Typer(name="api", rich_markup_mode=None, add_completion=False)
 
@@ -43,6 +50,9 @@ def api(
         clean = clean[3:]
     if not PATH.fullmatch(clean):
         raise UsageError(f"invalid action path {path!r}: such as tracker/list or panel/tracker/read")
+    if clean in LOGIN_PATHS:
+        raise UsageError(f"api {clean} would print a new session's secret: log in with `{LOGIN_PATHS[clean]}`, "
+                         "which stores it (`trackerctl auth token` prints it for curl)")
     body = {}
     if input_:
         body = json_object(read_text(app_, input_, "--input"), "--input (stdin)" if input_ == "-" else f"--input {input_}")
@@ -51,6 +61,8 @@ def api(
     if "hash" in body:
         raise UsageError("do not put the credential in the body: it is sent in the Authorization header")
     known = REGISTRY.by_path(clean)
+    if known is not None:
+        confirm(app_, known, body, what=f"api {clean}")  # destructive: as its command asks
     answer = app_.client().call(clean, body, api="panel" if clean.startswith("panel/") else "user",
                                 read_only=known.read_only if known else False)
     if app_.options.dry_run:

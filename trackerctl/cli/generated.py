@@ -80,10 +80,10 @@ def build_command(action: Action, name: str) -> Command:
     if any(p.bulk for p in action.params):
         params.append(_extra("from_file", str | None, typer.Option("--from-file", metavar="PATH",
                              help="Read the ids from a file (one per line, or CSV with a header), - for stdin.")))
-        params.append(_extra("chunk_size", int | None, typer.Option("--chunk-size", metavar="N",
+        params.append(_extra("chunk_size", str | None, typer.Option("--chunk-size", metavar="N",
                              help=f"Ids per request (at most {action.max_chunk or DEFAULT_LIMIT}).")))
-        params.append(_extra("concurrency", int, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."),
-                             DEFAULT_CONCURRENCY))
+        params.append(_extra("concurrency", str, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."),
+                             str(DEFAULT_CONCURRENCY)))
     if action.paginated:
         params.append(_extra("all", bool, typer.Option("--all", help="Fetch every page; jsonl streams records as pages arrive."), False))
     if action.extra_params:
@@ -94,6 +94,9 @@ def build_command(action: Action, name: str) -> Command:
 
     def command(app: AppContext, **values: Any) -> None:
         values = {_api_name(k): v for k, v in values.items()}
+        for name in BULK_SIZES:
+            if values.get(name) is not None:
+                values[name] = _bulk_size(values[name], name)
         runner_for(action)(app, action, values)
 
     command.__signature__ = inspect.Signature([inspect.Parameter("app", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params])  # type: ignore[attr-defined]
@@ -132,7 +135,21 @@ def epilog(action: Action) -> str:
     return f"Example: {action.example}" if action.example else ""
 
 
-_SCALAR = {"int": int, "str": str, "month": str, "json": str}
+# An int param reaches the runner as the text typed: the request model reads it (ASCII digits only;
+# Python's int() would take '١٢' and '1_000'), so one rule serves the command line and id files.
+_SCALAR = {"int": str, "str": str, "month": str, "json": str}
+BULK_SIZES = ("chunk_size", "concurrency")
+
+
+def _bulk_size(text: str, name: str) -> int:
+    """--chunk-size and --concurrency: whole numbers in ASCII digits (the bulk runner checks the range)."""
+    from trackerctl.api.errors import UsageError
+    from trackerctl.api.models import parse_int
+
+    try:
+        return parse_int(text)
+    except ValueError:
+        raise UsageError(f"invalid value for --{name.replace('_', '-')}: {text!r} is not a whole number") from None
 
 
 def _cli_param(p: Param) -> inspect.Parameter:

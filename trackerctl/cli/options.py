@@ -53,6 +53,26 @@ def app_context(ctx: typer.Context) -> AppContext:
     return ctx.obj
 
 
+# Text options that cannot be empty: given empty (an unset shell variable), they would silently
+# mean the default (the eu platform, the default profile, the default columns).
+NOT_EMPTY = {"profile": "--profile", "api_url": "--api-url", "columns": "--columns", "ca_bundle": "--ca-bundle"}
+
+
+def check_given(given: dict[str, Any]) -> None:
+    """Refuse a global option given empty, or holding bytes that are not text (exit 2)."""
+    from trackerctl.api.errors import UsageError
+    from trackerctl.api.user_json import check_text
+
+    for name, option in NOT_EMPTY.items():
+        value = given.get(name)
+        if value is None:
+            continue
+        if not value.strip():
+            raise UsageError(f"invalid value for {option}: empty")
+        if name != "ca_bundle":  # a path may be any bytes; the others are sent or shown
+            check_text(value, option)
+
+
 def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command the global options too; its body receives `app: AppContext` instead.
 
@@ -63,7 +83,9 @@ def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(ctx: typer.Context, **kwargs: Any) -> Any:
         app = app_context(ctx)
-        app.apply({k: kwargs.pop(k) for k in list(kwargs) if k in GLOBAL_NAMES and k not in own_names})
+        given = {k: kwargs.pop(k) for k in list(kwargs) if k in GLOBAL_NAMES and k not in own_names}
+        check_given(given)
+        app.apply(given)
         if ctx.invoked_subcommand is None:  # the leaf: every level's options are in
             app.validate()
         return func(app, **kwargs)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from trackerctl.api.action import Action, Param
 from trackerctl.api.errors import TrackerctlError, UsageError
+from trackerctl.api.user_json import check_text, parse_user_json
 from trackerctl.cli.context import AppContext
 
 PAGE_SIZE = 1000
@@ -70,22 +70,23 @@ def cli_value(app: AppContext, p: Param, raw: Any, values: dict[str, Any]) -> An
 
 
 def _typed(p: Param, item: Any) -> Any:
+    """An id from the command line or a file, as text: the model checks it (ASCII digits, 64 bits)."""
     if p.kind == "int_list":
+        from trackerctl.api.models import parse_int
+
         try:
-            return int(str(item).strip())
+            return parse_int(str(item))
         except ValueError:
-            raise UsageError(f"invalid value for {p.metavar if p.positional else p.option}: {item!r} is not an integer id") from None
+            raise UsageError(f"invalid value for {p.metavar if p.positional else p.option}: {_clip_text(str(item))!r} is not an integer id") from None
     return str(item).strip()
 
 
-def _tag_binding(p: Param, item: str) -> dict[str, int]:
+def _tag_binding(p: Param, item: str) -> dict[str, Any]:
+    """TAG_ID:ORDINAL as text; the model checks both numbers (ASCII digits, their ranges)."""
     tag, sep, ordinal = item.partition(":")
-    try:
-        if not sep:
-            raise ValueError
-        return {"tag_id": int(tag), "ordinal": int(ordinal)}
-    except ValueError:
-        raise UsageError(f"invalid value for {p.option}: {item!r} is not TAG_ID:ORDINAL, such as 12:1") from None
+    if not sep:
+        raise UsageError(f"invalid value for {p.option}: {_clip_text(item)!r} is not TAG_ID:ORDINAL, such as 12:1")
+    return {"tag_id": tag, "ordinal": ordinal}
 
 
 def _json_object(app: AppContext, p: Param, raw: str) -> dict[str, Any]:
@@ -110,10 +111,7 @@ def read_text(app: AppContext, source: str, what: str) -> str:
 
 
 def json_object(text: str, where: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError as e:
-        raise UsageError(f"invalid JSON in {where}: {e}") from None
+    value = parse_user_json(text, where)
     if not isinstance(value, dict):
         raise UsageError(f"{where} must hold a JSON object, such as '{{\"name\": \"...\"}}'")
     return value
@@ -131,15 +129,17 @@ def key_values(items: list[str] | None, option: str, *, typed: bool) -> dict[str
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UsageError(f"invalid value for {option}: {item!r} is not KEY=VALUE")
+            raise UsageError(f"invalid value for {option}: {_clip_text(item)!r} is not KEY=VALUE")
+        check_text(key, option)
         if not typed:
-            out[key] = value
+            out[key] = check_text(value, f"{option} {key}")
             continue
-        try:
-            out[key] = json.loads(value)
-        except ValueError:
-            raise UsageError(f"invalid value for {option} {key}: {value!r} is not JSON (quote text, or use the string form)") from None
+        out[key] = parse_user_json(value, f"{option} {key}", syntax_hint=" (quote text, or use the string form)")
     return out
+
+
+def _clip_text(text: str) -> str:
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
 
 
 def read_items(app: AppContext, source: str | None, p: Param) -> list[str]:
