@@ -1,11 +1,118 @@
-"""The command line. `main` is the console-script entry point."""
+"""The command line. `main` is the console-script entry point.
+
+Interrupts (CLI-CONTRACT.md section 10): Ctrl-C or SIGTERM at any moment ends with exit 130 and
+one line, never a traceback. `main` installs the handler before importing anything else, and the
+handler has three modes: until the run ends, a signal raises KeyboardInterrupt (commands catch it
+to report what they finished; `trackerctl.cli.app` maps it to "interrupted"); while that line is
+being written, a first signal waits; once it is written, or the run is over, a signal ends the
+process at once (130, and the line if it was not written). The last exit handler ignores signals
+for the interpreter's tear-down. So an interrupt that lands in an error handler, in clean-up or in
+shutdown cannot print a second report or a traceback, nor end the process by the signal.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+
+EXIT_INTERRUPTED = 130  # trackerctl.api.errors.EXIT_INTERRUPTED, without importing it first
+_RAISE, _HOLD, _EXIT = 0, 1, 2
+_mode = _RAISE
+_held = 0
+_reported = False  # "interrupted" has been written
+_installed = False  # main() runs: the handler is ours (not so for a test's in-process CliRunner)
 
 
 def main() -> None:
-    from trackerctl.cli.app import run
+    global _mode
+    code = EXIT_INTERRUPTED
+    try:
+        _install()
+        from trackerctl.cli.app import run
 
-    sys.exit(run(sys.argv[1:]))
+        code = run(sys.argv[1:])
+        _mode = _EXIT
+    except KeyboardInterrupt:
+        _mode = _EXIT  # no call before this line: a second signal cannot raise in here
+        report_interrupted(lambda: _write_line("interrupted"))
+    except SystemExit as e:  # not expected from run(); keep its code, and stay quiet from here on
+        _mode = _EXIT
+        code = e.code if isinstance(e.code, int) else 1
+    _mode = _EXIT
+    _forget_unhandled_interrupt()
+    sys.exit(code)
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Under `python -m`, CPython (3.11) flags "unhandled KeyboardInterrupt" when one leaves code run
+    by exec() of a string (dataclasses and typing_inspection build functions so while they are
+    imported), even when it is caught later, and then ends the process by SIGINT (-2) instead of with
+    the exit code we chose. The flag is cleared at the start of every such exec: run an empty one."""
+    exec("")  # noqa: S102
+
+
+def _install() -> None:
+    import atexit
+    import signal
+
+    global _mode, _held, _reported, _installed
+    _mode, _held, _reported, _installed = _RAISE, 0, False, True
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)  # cron's `timeout`, service managers: as Ctrl-C
+    atexit.register(_ignore_signals)  # registered first, so it runs last
+
+
+def _ignore_signals() -> None:
+    """The last exit handler: from here the interpreter only tears itself down. It would give the
+    default actions back to SIGINT and SIGTERM first (death by the signal, exit -2 or -15, for a
+    signal in the milliseconds that take), but it leaves ignored signals ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    global _held
+    if _mode == _RAISE:
+        raise KeyboardInterrupt
+    _held += 1
+    if _mode == _EXIT or _held > 1:  # a second signal while the line is written: end now
+        _exit_now()
+
+
+def report_interrupted(write: object) -> None:
+    """Write the one "interrupted" line with `write()`, unless it was written; then any signal ends
+    the process. The line is written once even when a signal lands while it is written."""
+    global _mode, _reported
+    if not _installed:  # in-process, a test's: just say it
+        write()  # type: ignore[operator]
+        return
+    _mode = _HOLD
+    if not _reported:
+        write()  # type: ignore[operator]
+        _reported = True
+    _mode = _EXIT
+
+
+def _write_line(text: str) -> None:
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _exit_now() -> None:
+    """End the process at once with 130: what is written is flushed; no clean-up, no traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    if not _reported:
+        try:
+            os.write(2, b"interrupted\n")
+        except OSError:
+            pass
+    os._exit(EXIT_INTERRUPTED)

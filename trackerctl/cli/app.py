@@ -40,21 +40,14 @@ def wants_version(argv: Sequence[str]) -> bool:
 
 
 def run(argv: Sequence[str]) -> int:
+    """The exit code of one command line. SIGINT and SIGTERM are `trackerctl.cli.main`'s to handle:
+    it installs their handler before anything is imported."""
     if wants_version(argv):
         print(f"trackerctl {__version__}")
         return 0
-    import signal
-
     import typer
 
-    # cron's `timeout` and service managers stop a job with SIGTERM: end it as Ctrl-C would, so a
-    # bulk command reports what finished and nothing prints a traceback.
-    signal.signal(signal.SIGTERM, _interrupt)
     return typer.main.get_command(build_cli()).main(list(argv), prog_name="trackerctl", standalone_mode=False)
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def build_cli() -> Any:
@@ -119,6 +112,7 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
     from typer._click import exceptions as click_exc
 
     from trackerctl.api.errors import EXIT_INTERRUPTED, EXIT_USAGE, ApiError, TrackerctlError
+    from trackerctl.cli import report_interrupted
     from trackerctl.cli.context import AppContext
 
     app = extra.get("obj")
@@ -137,18 +131,19 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
         where = e.ctx.command_path if getattr(e, "ctx", None) else prog_name
         app.output.error(f"error: {e.format_message()}", hint=f"see `{where} --help`")
         return EXIT_USAGE
-    except typer_exc.Abort:
-        app.output.error("interrupted")
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        app.output.error("interrupted")
+    except (typer_exc.Abort, KeyboardInterrupt):  # Abort: Ctrl-C or Ctrl-D at a prompt
+        # one line, once: a signal landing while it is written does not add another (trackerctl.cli)
+        report_interrupted(lambda: app.output.error("interrupted"))
         return EXIT_INTERRUPTED
     except ApiError as e:
         app.output.error(e.message, hint=e.hint or _hint_for(e), body=e.as_json(), details=_details(e))
         return e.exit_code
     except TrackerctlError as e:
-        if e.message:
-            app.output.error(e.message if e.message.startswith("error") else f"error: {e.message}", hint=e.hint)
+        say = lambda: app.output.error(e.message if e.message.startswith("error") else f"error: {e.message}", hint=e.hint)  # noqa: E731
+        if e.exit_code == EXIT_INTERRUPTED:  # a command's own report of what it finished: once
+            report_interrupted(say)
+        elif e.message:
+            say()
         return e.exit_code
     except BrokenPipeError:
         _silence_stdout()
