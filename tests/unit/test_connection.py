@@ -15,6 +15,7 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Callable
 
 import httpx
@@ -23,7 +24,7 @@ import pytest
 from trackerctl.api import connection
 from trackerctl.api.client import ApiClient, RetryPolicy
 from trackerctl.api.connection import HttpxExchange, Lost, NotSent, Pool, TimedOut, open_exchange
-from trackerctl.api.errors import OutcomeUnknown, TransientError
+from trackerctl.api.errors import OutcomeUnknown, TransientError, Unreachable
 
 HEADERS = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
 BODY = json.dumps({"success": True}).encode()
@@ -389,3 +390,100 @@ def test_client_reports_a_silent_server_once_per_cause(peer_factory):
         client.call("tracker/list", {})
     assert caught.value.message.startswith(f"no answer from {base} within 0.2s (timed out): the request was sent")
     assert len(peer.requests) == 2  # a read: tried again once
+
+
+# ---- issue 9: the deadline, bounded answers, certificates ------------------------------------------
+def drip(whole: bytes, at_once: int = 0, pace: float = 0.02):
+    """A peer that sends the first `at_once` bytes of its answer, then one byte every `pace` seconds
+    (until the client hangs up or the test ends)."""
+
+    def handle(conn, peer):
+        peer.read_request(conn)
+        conn.sendall(whole[:at_once])
+        for i in range(at_once, len(whole)):
+            conn.sendall(whole[i : i + 1])
+            if peer.stopped.wait(pace):
+                return
+
+    return handle
+
+
+PAD = b'{"success": true, "pad": "' + b"p" * 400 + b'"}'  # ~8 s of dripping at 50 bytes a second
+
+
+@pytest.mark.parametrize("where", ["head", "body"])
+def test_the_timeout_is_a_deadline_not_a_per_read_timeout(peer_factory, where):
+    whole = answer(PAD)
+    peer = peer_factory(drip(whole, 0 if where == "head" else len(whole) - len(PAD)))
+    with pytest.raises(TimedOut):  # every byte comes within 0.3 s: only a deadline ends this
+        Pool().post(peer.url, HEADERS, b"{}", 0.3)
+
+
+def test_httpx_checks_the_deadline_between_chunks_of_the_body(peer_factory):
+    whole = answer(PAD)
+    peer = peer_factory(drip(whole, len(whole) - len(PAD)))
+    with pytest.raises(TimedOut):
+        HttpxExchange().post(peer.url, HEADERS, b"{}", 0.3)
+
+
+def big_answers(conn, peer):
+    """Request 1: a Content-Length past the limit; 2: chunked past it; 3: gzip inflating past it;
+    each on a connection of its own (the client closes one it did not read to the end)."""
+    peer.read_request(conn)
+    n = len(peer.requests)
+    if n == 1:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n" + b" " * 1000)
+    elif n == 2:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(100):
+            conn.sendall(b"10000\r\n" + b" " * 0x10000 + b"\r\n")
+        conn.sendall(b"0\r\n\r\n")
+    else:
+        packed = gzip.compress(bytes(8 * 2**20))  # 8 MiB of zeros in ~8 KB
+        conn.sendall(answer(packed, extra="Content-Encoding: gzip\r\n"))
+
+
+@pytest.mark.parametrize("exchange", ["pool", "httpx"])
+def test_an_answer_past_the_limit_is_refused_as_it_arrives(peer_factory, exchange):
+    peer = peer_factory(big_answers)
+    limit = 2**20
+    post = (Pool(max_answer=limit) if exchange == "pool" else HttpxExchange(max_answer=limit)).post
+    for _ in range(3):
+        with pytest.raises(connection.AnswerTooLarge, match="larger than 1 MiB"):
+            post(peer.url, HEADERS, b"{}", 5)
+    assert peer.accepted == 3
+
+
+def test_the_decoder_bounds_what_gzip_inflates_to():
+    zeros = bytes(3 * 2**20)
+    packed = gzip.compress(zeros)
+    exact = connection.Decoder("gzip", len(zeros))
+    for i in range(0, len(packed), 7):  # any split of the input gives the same output
+        exact.feed(packed[i : i + 7])
+    assert bytes(exact.content()) == zeros
+    short = connection.Decoder("gzip", len(zeros) - 1)
+    with pytest.raises(connection.AnswerTooLarge):
+        short.feed(packed)
+    assert len(short.content()) <= min(len(zeros), connection.INFLATE_STEP * 3), "stopped one step past the limit"
+    plain = connection.Decoder(None, 10)
+    plain.feed(b"0123456789")
+    with pytest.raises(connection.AnswerTooLarge):
+        plain.feed(b"!")
+    with pytest.raises(connection.BadAnswer, match="gzip encoding is broken"):
+        connection.Decoder("gzip", 100).feed(b"not gzip at all")
+    deflated = connection.Decoder("deflate", 100)
+    deflated.feed(zlib.compress(b'{"a": 1}'))
+    assert deflated.content() == b'{"a": 1}'
+
+
+def test_a_certificate_that_fails_verification_is_refused_at_once_naming_the_host(tls_peer):
+    with pytest.raises(connection.CertificateRefused, match="certificate verify failed for localhost"):
+        Pool().post(tls_peer.url, HEADERS, b"{}", 5)
+    with pytest.raises(connection.CertificateRefused, match="certificate verify failed for localhost"):
+        HttpxExchange().post(tls_peer.url, HEADERS, b"{}", 5)
+    base = tls_peer.url.rsplit("/tracker/list", 1)[0]
+    accepted = tls_peer.accepted
+    client = ApiClient(base, credential=lambda api: "h", retry=RetryPolicy(attempts=5, base_delay=0, max_delay=0))
+    with pytest.raises(Unreachable, match="certificate verify failed for localhost") as caught:
+        client.call("tracker/list", {})
+    assert caught.value.reached is False and tls_peer.accepted == accepted + 1, "not retried"
