@@ -157,6 +157,36 @@ PLACES = {
             exec("raise KeyboardInterrupt")
         runners.run_action = run_action
     """,
+    "a finalizer, where Python drops what it raises": """
+        import trackerctl.cli.runners as runners
+        class Dropped:
+            def __del__(self):
+                raise KeyboardInterrupt
+        def run_action(app, action, values):
+            import time
+            Dropped()  # gone at once: Python would print "Exception ignored" and carry on
+            time.sleep(30)  # the interrupt, delivered again, ends this
+        runners.run_action = run_action
+    """,
+    "the making of a class, where Python wraps it in a RuntimeError": """
+        import trackerctl.cli.runners as runners
+        class Named:
+            def __set_name__(self, owner, name):
+                raise KeyboardInterrupt
+        def run_action(app, action, values):
+            class Made:
+                attribute = Named()
+        runners.run_action = run_action
+    """,
+    "an import before the command line is read, wrapped in a RuntimeError": """
+        import sys
+        class Finder:
+            def find_spec(self, name, path=None, target=None):
+                if name == "typer":
+                    sys.meta_path.remove(self)
+                    raise RuntimeError("Error calling __set_name__") from KeyboardInterrupt()
+        sys.meta_path.insert(0, Finder())
+    """,
     "the report of a bulk command": """
         import trackerctl.cli.runners as runners
         def run_action(app, action, values):

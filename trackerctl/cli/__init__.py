@@ -38,6 +38,13 @@ def main() -> None:
     except SystemExit as e:  # not expected from run(); keep its code, and stay quiet from here on
         _mode = _EXIT
         code = e.code if isinstance(e.code, int) else 1
+    except Exception as e:  # escaped run() (an import): an interrupt in disguise, or a bug
+        _mode = _EXIT
+        if interrupted_by(e):
+            report_interrupted(lambda: _write_line("interrupted"))
+        else:
+            code = 1
+            _write_line(f"internal error: {type(e).__name__}: {e}")
     _mode = _EXIT
     _forget_unhandled_interrupt()
     sys.exit(code)
@@ -60,6 +67,29 @@ def _install() -> None:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)  # cron's `timeout`, service managers: as Ctrl-C
     atexit.register(_ignore_signals)  # registered first, so it runs last
+    sys.unraisablehook = _unraisable
+
+
+def _unraisable(unraisable: object) -> None:
+    """Python drops an exception it cannot raise (in a finalizer, a weakref callback) after printing
+    "Exception ignored" and a traceback. An interrupt landing there is not printed but delivered
+    again a moment later, where it ends the run; anything else goes to Python's own hook."""
+    exc_type = getattr(unraisable, "exc_type", None)
+    if isinstance(exc_type, type) and issubclass(exc_type, KeyboardInterrupt):
+        if _mode == _RAISE:
+            _interrupt_again()
+        return
+    sys.__unraisablehook__(unraisable)  # type: ignore[arg-type]
+
+
+def _interrupt_again() -> None:
+    import _thread
+    import threading
+
+    try:
+        threading.Timer(0.001, _thread.interrupt_main).start()  # as a SIGINT, to the main thread
+    except RuntimeError:  # no new threads at shutdown: the run is over anyway
+        pass
 
 
 def _ignore_signals() -> None:
@@ -79,6 +109,19 @@ def _on_signal(signum: int, frame: object) -> None:
     _held += 1
     if _mode == _EXIT or _held > 1:  # a second signal while the line is written: end now
         _exit_now()
+
+
+def interrupted_by(error: BaseException) -> bool:
+    """Whether `error` is a KeyboardInterrupt or wraps one: Python turns an interrupt that lands in
+    some places into another error ('Error calling __set_name__ ...' while a class is made)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def report_interrupted(write: object) -> None:

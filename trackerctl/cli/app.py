@@ -112,7 +112,7 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
     from typer._click import exceptions as click_exc
 
     from trackerctl.api.errors import EXIT_INTERRUPTED, EXIT_USAGE, ApiError, TrackerctlError
-    from trackerctl.cli import report_interrupted
+    from trackerctl.cli import interrupted_by, report_interrupted
     from trackerctl.cli.context import AppContext
 
     app = extra.get("obj")
@@ -153,6 +153,9 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
         app.output.error(f"error: {e.strerror or e}{where}")
         return 1
     except Exception as e:  # a bug: say so in one line; the traceback only on request
+        if interrupted_by(e):  # an interrupt Python wrapped in another error
+            report_interrupted(lambda: app.output.error("interrupted"))
+            return EXIT_INTERRUPTED
         if app.options.verbose:
             import traceback
 
