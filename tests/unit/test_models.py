@@ -236,11 +236,36 @@ def test_bulk_ids_are_not_capped_before_chunking() -> None:
     [{"tag_id": 1, "ordinal": 1}, {"tag_id": 1, "ordinal": 2}],
     [{"tag_id": 1, "ordinal": 1}, {"tag_id": 2, "ordinal": 1}],
     [{"tag_id": 1}],
+    [{"tag_id": 2**63, "ordinal": 1}],  # beyond 64 bits: the platform's ids are int64
+    [{"tag_id": 1180591620717411303424, "ordinal": 1}],
+    [{"tag_id": "١", "ordinal": "1"}],  # as typed: ASCII digits only
+    [{"tag_id": "1_0", "ordinal": "1"}],
+    [{"tag_id": True, "ordinal": 1}],
 ])
 def test_tag_bindings_refused(bindings: list[dict[str, int]]) -> None:
     assert refusal("tracker/tags/set", tracker_id=1, tag_bindings=bindings) == (
         "invalid value for --tag: must be TAG_ID:ORDINAL with a tag ID >= 1 and an ordinal 1-5, each tag ID and ordinal once"
     )
+
+
+@pytest.mark.parametrize("text", ["١٢", "٣", "1_000", "1.0", "0x10", "1e3", "", " ", "+-1", "9" * 21])
+def test_integers_as_text_are_ascii_digits(text: str) -> None:
+    """The command line hands ints over as typed; Python's int() would take '١٢' and '1_000'."""
+    assert refusal("tracker/read", tracker_id=text) == "invalid value for TRACKER_ID: must be an integer >= 1"
+    assert "--user-id" in refusal("panel/tracker/clone", tracker_id=1, label="A", user_id=text)
+
+
+def test_integers_as_text_are_read() -> None:
+    assert body("tracker/read", tracker_id=" 7 ") == {"tracker_id": 7}
+    assert body("tracker/register", **{**REGISTER, "group_id": "0", "plugin_id": "+37"})["plugin_id"] == 37
+    assert body("tracker/tags/set", tracker_id="1", tag_bindings=[{"tag_id": str(2**63 - 1), "ordinal": "5"}]) == {
+        "tracker_id": 1, "tag_bindings": [{"tag_id": 2**63 - 1, "ordinal": 5}]}
+
+
+def test_text_that_is_not_utf8_is_named() -> None:
+    assert refusal("panel/tracker/list", filter="\ud800") == "invalid value for --filter: not valid UTF-8 text"
+    assert refusal("tracker/change_phone", tracker_id=1, phone="1", apn_name="a\udcff", apn_user="", apn_password="") == (
+        "invalid value for --apn-name: not valid UTF-8 text")
 
 
 def test_json_must_be_an_object() -> None:
