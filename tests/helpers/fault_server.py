@@ -28,7 +28,7 @@ Modes (an answer "ok" is the API's success body for the action, see `ok_body`):
   nocode             `status` without a code
   statustext         `status` is a string
   notobject          the body is a JSON array
-  deep               a success body whose value nests 100000 arrays
+  deep, deep-<N>     a success body whose value nests 100000 (or N) arrays
   oddtypes           a success body whose fields have odd types (value a string, list a number...)
   redirect301, redirect302, redirect307
                      a redirect to the same path under /ok (same host)
@@ -263,8 +263,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.json(400, {"success": False, "status": "broken"})
         elif fault == "notobject":
             self.json(200, b"[1, 2, 3]")
-        elif fault == "deep":
-            depth = 100_000
+        elif fault == "deep" or fault.startswith("deep-"):
+            depth = int(fault[5:]) if fault.startswith("deep-") else 100_000
             self.json(200, b'{"success": true, "value": ' + b"[" * depth + b"]" * depth + b"}")
         elif fault == "oddtypes":
             self.json(200, {"success": True, "value": "not an object", "list": 5, "count": "many",
