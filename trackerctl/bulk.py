@@ -374,7 +374,7 @@ def _named_items(error: ApiError, items: Sequence[Any]) -> set[Any]:
         for candidate in (entry, str(entry) if entry is not None else None):
             if candidate in wanted:
                 found.add(candidate)
-        if isinstance(entry, str) and entry.isdigit() and int(entry) in wanted:
+        if isinstance(entry, str) and entry.isascii() and entry.isdigit() and int(entry) in wanted:
             found.add(int(entry))
     return found
 

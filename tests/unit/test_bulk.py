@@ -671,3 +671,13 @@ def test_cli_batch_delete_clones_reports_ids_it_did_not_ask_for_and_exits_6(env)
     result = invoke(app, "-o", "json", "panel", "tracker", "batch-delete-clones", "1", "--yes")
     assert result.exit_code == 6, result.stderr
     assert json.loads(result.stdout) == {"succeeded": [1], "skipped": [], "failed": [{"item": 2, "code": None, "description": "Not a clone"}]}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_cli_a_job_stopped_before_anything_was_done_prints_nothing(env, fmt):
+    """Stopped by its first answer (no such equipment): the error alone, stdout empty (contract 4)."""
+    no_equipment = {"success": False, "status": {"code": 204, "description": "Entity not found"}}
+    app, sent = scripted(env, lambda path, body, n: (400, no_equipment))
+    result = invoke(app, "-o", fmt, "panel", "bundle", "import", *imeis(1500), "--equip-id", "9", "--no-factory-preset",
+                    "--concurrency", "1")
+    assert (result.exit_code, result.stdout, len(sent)) == (4, "", 1), result.stderr

@@ -304,3 +304,14 @@ def test_a_dry_run_login_checks_the_login_as_the_real_one_does(env):
     good = run(env, "--dry-run", "auth", "login", "--panel", "--login", "1000", "--password-stdin", input="demo\n")
     (request,) = requests(good)
     assert good.exit_code == 0 and request["body"] == {"login": "1000", "password": "…"}
+
+
+def test_max_attempts_in_other_digits_is_a_usage_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from trackerctl.cli.app import build_cli
+    from trackerctl.cli.context import AppContext
+
+    env = {"TRACKERCTL_CONFIG": str(tmp_path / "config.toml"), "TRACKERCTL_MAX_ATTEMPTS": "\u00b2", "TRACKERCTL_HASH": "a" * 32}
+    result = CliRunner().invoke(build_cli(), ["--api-url", "sandbox", "tracker", "list"], obj=AppContext(env=env))
+    assert result.exit_code == 2 and "TRACKERCTL_MAX_ATTEMPTS" in result.stderr and "internal" not in result.stderr

@@ -43,9 +43,19 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     result = BulkResult()
     counts = {bulk.SUCCEEDED: 0, bulk.SKIPPED: 0, bulk.FAILED: 0, bulk.NOT_DONE: 0}
 
+    held: list[Any] = []  # jsonl: not_done outcomes while nothing else was printed (see below)
+
     def rows(outcomes: Any) -> Any:
+        """One line per outcome as decided. A job stopped before anything was done prints nothing
+        (its error says it all, and stdout stays empty on an error): so `not_done` lines wait until
+        another line is printed."""
         for outcome in outcomes:
             counts[outcome.status] += 1
+            if outcome.status == bulk.NOT_DONE and counts[bulk.NOT_DONE] == sum(counts.values()):  # nothing else yet
+                held.append(outcome)
+                continue
+            yield from (waiting.as_json() for waiting in held)
+            held.clear()
             yield outcome.as_json()
 
     def collect(outcomes: Any) -> None:
@@ -76,6 +86,9 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
                 job.abort()
             _interrupted(job, counts)
 
+    stopped = job.stopped_by
+    if stopped is not None and counts[bulk.NOT_DONE] == len(items):  # nothing done: the error says it all
+        raise stopped
     if streaming:
         output.notice(_summary(counts))
     else:
@@ -86,7 +99,6 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
         result.failed.sort(key=lambda f: order.get(f["item"], last))
         result.not_done.sort(key=lambda f: order.get(f["item"], last))
         output.bulk_result(result)
-    stopped = job.stopped_by
     if stopped is not None:  # its own exit code: 3 for the session, 5 for a server that is down, ...
         output.notice(f"the job stopped: {counts[bulk.NOT_DONE]} items not done; running the same command again "
                       "finishes it")

@@ -152,7 +152,7 @@ class AppContext:
     def max_attempts(self) -> int:
         """Tries per request, the first included (TRACKERCTL_MAX_ATTEMPTS, like AWS_MAX_ATTEMPTS)."""
         raw = self.env.get("TRACKERCTL_MAX_ATTEMPTS") or "6"
-        if not raw.isdigit() or not 1 <= int(raw) <= 20:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 20:
             raise UsageError(f"invalid TRACKERCTL_MAX_ATTEMPTS {raw!r}: a whole number from 1 to 20")
         return int(raw)
 

@@ -34,7 +34,7 @@ GLOBAL_PARAMS: list[inspect.Parameter] = [
         ("api_url", str | None, None, _opt("--api-url", help="eu, us, me, sandbox, or a base URL.", envvar="TRACKERCTL_API_URL", metavar="URL")),
         ("output", Format | None, None, _opt("--output", "-o", help="Output format (default: table on a terminal, else json).", envvar="TRACKERCTL_OUTPUT")),
         ("columns", str | None, None, _opt("--columns", help="Fields the table/csv show, such as id,label,source.device_id.", metavar="A,B.C")),
-        ("timeout", float | None, None, _opt("--timeout", help="Per-request timeout in seconds.", envvar="TRACKERCTL_TIMEOUT", metavar="SECONDS")),
+        ("timeout", float | None, None, _opt("--timeout", help="Deadline of each request in seconds: connecting, sending and reading the whole answer.", envvar="TRACKERCTL_TIMEOUT", metavar="SECONDS")),
         ("ca_bundle", str | None, None, _opt("--ca-bundle", help="CA certificates to trust (private CAs).", metavar="PATH")),
         ("dry_run", bool, False, _opt("--dry-run", help="Print the requests that would be sent; send nothing.")),
         ("yes", bool, False, _opt("--yes", "-y", help="Answer yes to confirmations.")),

@@ -71,7 +71,7 @@ def set_(
     name: NameArg,
     api_url: Annotated[str | None, typer.Option("--api-url", help="eu, us, me, sandbox, or a base URL.", metavar="URL")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Default output format.", metavar="FORMAT")] = None,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Default per-request timeout in seconds.", metavar="SECONDS")] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Default deadline of each request (connecting, sending, reading the whole answer) in seconds.", metavar="SECONDS")] = None,
     allow_http: Annotated[bool | None, typer.Option("--allow-http/--no-allow-http", help="Allow plain http to a non-loopback host (private networks).")] = None,
     ca_bundle: Annotated[str | None, typer.Option("--ca-bundle", help="CA certificates to trust.", metavar="PATH")] = None,
     login: Annotated[str | None, typer.Option("--login", help="User-API login (e-mail), used for renewals.", metavar="LOGIN")] = None,

@@ -22,7 +22,7 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("TRACKERCTL_PROFILE", "The profile to use when --profile is not given (default: the config's current_profile, else default)."),
     ("TRACKERCTL_API_URL", "The base URL, as --api-url: eu, us, me, sandbox, or a URL."),
     ("TRACKERCTL_OUTPUT", "The output format, as -o: table, json, jsonl or csv."),
-    ("TRACKERCTL_TIMEOUT", "The per-request timeout in seconds, as --timeout."),
+    ("TRACKERCTL_TIMEOUT", "The deadline of each request in seconds, as --timeout."),
     ("TRACKERCTL_CA_BUNDLE", "CA certificates to trust, as --ca-bundle."),
     ("TRACKERCTL_MAX_ATTEMPTS", "Tries per request, the first included, for answers that may be retried (1 to 20; default 6)."),
     ("TRACKERCTL_MAX_ANSWER_MB", "The largest answer read, in MiB after decompression (a positive whole number; default 64); a larger one is exit 5."),
