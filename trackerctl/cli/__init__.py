@@ -84,10 +84,19 @@ def _unraisable(unraisable: object) -> None:
 
 def _interrupt_again() -> None:
     import _thread
+    import signal
     import threading
 
+    main_thread = threading.main_thread().ident
+
+    def deliver() -> None:
+        if hasattr(signal, "pthread_kill") and main_thread is not None:
+            signal.pthread_kill(main_thread, signal.SIGINT)  # a real signal: it ends a sleep or a read too
+        else:
+            _thread.interrupt_main()
+
     try:
-        threading.Timer(0.001, _thread.interrupt_main).start()  # as a SIGINT, to the main thread
+        threading.Timer(0.001, deliver).start()
     except RuntimeError:  # no new threads at shutdown: the run is over anyway
         pass
 
