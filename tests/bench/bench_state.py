@@ -21,19 +21,9 @@ import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # run as a script: the tests' helpers
 
-
-def environment(repo: Path, tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKERCTL_", "PYTHON_KEYRING"))}
-    env.update(
-        HOME=str(tmp / "home"),
-        XDG_CONFIG_HOME=str(tmp / "config"),
-        XDG_DATA_HOME=str(tmp / "data"),
-        TRACKERCTL_SANDBOX_DB=str(tmp / "sandbox.sqlite"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-        PYTHONPATH=str(repo),
-    )
-    return env
+from tests.helpers.environment import isolated_env  # noqa: E402
 
 
 def run_at_once(argvs: list[list[str]], env: dict[str, str], stdin: Path | None = None, timeout: float = 300) -> list[int]:
@@ -71,7 +61,7 @@ def profile_set(repo: Path, n: int) -> str:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         started = time.monotonic()
-        codes = run_at_once([["profile", "set", f"p{i}", "--api-url", "eu"] for i in range(n)], environment(repo, tmp))
+        codes = run_at_once([["profile", "set", f"p{i}", "--api-url", "eu"] for i in range(n)], isolated_env(tmp, repo=repo))
         took = time.monotonic() - started
         kept = sum(f"p{i}" in config_profiles(tmp) for i in range(n))
     return (f"{n} parallel `profile set`: {codes.count(0)} exited 0, {kept} profiles kept, "
@@ -81,7 +71,7 @@ def profile_set(repo: Path, n: int) -> str:
 def logins(repo: Path, n: int) -> str:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        env = environment(repo, tmp)
+        env = isolated_env(tmp, repo=repo)
         config = tmp / "config" / "trackerctl" / "config.toml"
         config.parent.mkdir(parents=True, mode=0o700)
         config.write_text("".join(f'[profiles.p{i}]\napi_url = "sandbox"\n\n' for i in range(n)))

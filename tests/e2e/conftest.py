@@ -3,7 +3,6 @@ on a free loopback port. Every server started here is stopped at the end of its 
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -14,25 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.environment import isolated_env
+
 BIN = shutil.which("trackerctl", path=str(Path(sys.executable).parent))
 TRACKERCTL = [BIN] if BIN else [sys.executable, "-m", "trackerctl"]
-REPO = Path(__file__).resolve().parents[2]
-NO_KEYRING = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture
 def home(tmp_path) -> dict[str, str]:
     """A clean environment: own HOME, config and data dirs, no keyring, no TRACKERCTL_* from outside."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKERCTL_", "PYTHON_KEYRING", "NO_COLOR"))}
-    env.update(
-        HOME=str(tmp_path / "home"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        TRACKERCTL_SANDBOX_DB=str(tmp_path / "sandbox.sqlite"),
-        PYTHON_KEYRING_BACKEND=NO_KEYRING,
-        PYTHONPATH=str(REPO),
-    )
-    return env
+    return isolated_env(tmp_path)
 
 
 def cli(env: dict[str, str], *args: str, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REPO
+from tests.helpers.environment import REPO
 
 COMMAND = [sys.executable, "-m", "trackerctl", "--profile", "sandbox", "tracker", "list"]
 RUNS = 40

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import socket
 import subprocess
@@ -34,7 +33,8 @@ from typing import Any, Callable
 import pytest
 from typer.testing import CliRunner
 
-from tests.e2e.conftest import NO_KEYRING, REPO, TRACKERCTL, Server, cli, start_server
+from tests.e2e.conftest import TRACKERCTL, Server, cli, start_server
+from tests.helpers.environment import NO_KEYRING, isolated_env
 from tests.helpers.spec import spec_file
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.cli.app import build_cli
@@ -129,14 +129,8 @@ class Panel:
 
 def clean_env(root: Path) -> dict[str, str]:
     """As conftest's `home`: own HOME, config and data dirs, no keyring, no TRACKERCTL_* from outside."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKERCTL_", "PYTHON_KEYRING", "NO_COLOR"))}
-    env.update(
-        HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data"),
-        TRACKERCTL_CONFIG=str(root / "config" / "trackerctl" / "config.toml"),
-        TRACKERCTL_SANDBOX_DB=str(root / "unused.sqlite"), TRACKERCTL_KEYRING="file",
-        PYTHON_KEYRING_BACKEND=NO_KEYRING, PYTHONPATH=str(REPO),
-    )
-    return env
+    return isolated_env(root, TRACKERCTL_CONFIG=str(root / "config" / "trackerctl" / "config.toml"),
+                        TRACKERCTL_SANDBOX_DB=str(root / "unused.sqlite"), TRACKERCTL_KEYRING="file")
 
 
 @pytest.fixture(scope="module")

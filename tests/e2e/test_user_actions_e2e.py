@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +32,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.e2e.conftest import NO_KEYRING, REPO, Server, cli, start_server
+from tests.e2e.conftest import Server, cli, start_server
+from tests.helpers.environment import isolated_env
 from tests.helpers.sandbox import sql
 from tests.helpers.spec import spec_file
 from tests.unit.test_sandbox_user_actions import (
@@ -45,7 +45,6 @@ from tests.unit.test_sandbox_user_actions import (
     QUICK,
     REGISTER,
     REPLACE,
-    SEAL,
     T,
     ErrorCase,
     documented_errors,
@@ -105,9 +104,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("user-actions")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKERCTL_", "PYTHON_KEYRING", "NO_COLOR"))}
-    env.update(HOME=str(tmp / "home"), XDG_CONFIG_HOME=str(tmp / "config"), XDG_DATA_HOME=str(tmp / "data"),
-               TRACKERCTL_SANDBOX_DB=str(tmp / "unused.sqlite"), PYTHON_KEYRING_BACKEND=NO_KEYRING, PYTHONPATH=str(REPO))
+    env = isolated_env(tmp, TRACKERCTL_SANDBOX_DB=str(tmp / "unused.sqlite"))
     server = start_server(env, tmp / "served.sqlite")
     try:
         yield Served(server, Sandbox(server.db, implicit_auth=True), env, tmp)

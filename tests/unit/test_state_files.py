@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers.environment import isolated_env
 from trackerctl import credentials as credentials_module
 from trackerctl.api.errors import AuthError, TransientError, UsageError
 from trackerctl.cli.app import build_cli
@@ -24,7 +25,6 @@ from trackerctl.config import Config
 from trackerctl.credentials import CredentialStore, env_credential
 from trackerctl.files import locked, make_private_dir
 
-ROOT = Path(__file__).resolve().parents[2]
 HASH = "fa7b" + "5e0c" * 6 + "1b06"
 WRITERS = 50
 WAIT = 300  # seconds for all the writer processes together: a bound against a hang, not a timing
@@ -55,16 +55,7 @@ def umask_000():
 
 
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKERCTL_", "PYTHON_KEYRING", "XDG_"))}
-    env.update(
-        HOME=str(tmp_path / "home"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        TRACKERCTL_SANDBOX_DB=str(tmp_path / "sandbox.sqlite"),
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
+    return isolated_env(tmp_path)
 
 
 def run_at_once(argvs: list[list[str]], env: dict[str, str], stdin: Path | None = None) -> list[tuple[int, str]]:
