@@ -910,7 +910,7 @@ def api_path_of(command: Any) -> str | None:
 
 def walk(group: Any, words: tuple[str, ...]) -> dict[tuple[str, ...], Any]:
     """Every leaf command under `group`, by its words."""
-    from typer._click import Context
+    from trackerctl.cli.framework import Context
 
     leaves: dict[tuple[str, ...], Any] = {}
     ctx = Context(group)
@@ -924,7 +924,7 @@ def walk(group: Any, words: tuple[str, ...]) -> dict[tuple[str, ...], Any]:
 
 
 def cli_tree() -> dict[tuple[str, ...], Any]:
-    from typer._click import Context
+    from trackerctl.cli.framework import Context
 
     root = __import__("typer").main.get_command(build_cli())
     panel_group = root.get_command(Context(root), "panel")

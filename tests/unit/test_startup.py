@@ -45,3 +45,33 @@ def test_requests_need_no_httpx_without_a_proxy(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
     assert "httpx" not in imported("--api-url", "sandbox", "-o", "json", "tracker", "list")
+
+
+def test_without_the_typer_patch_the_cli_works_only_slower(monkeypatch, tmp_path):
+    """trackerctl/cli/framework.py patches Typer's coercion; a Typer where it cannot apply (here:
+    TRACKERCTL_TYPER_PATCH=0) gets Typer's own coercion, and every path still works the same."""
+    monkeypatch.setenv("TRACKERCTL_SANDBOX_DB", str(tmp_path / "s.sqlite"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
+    runs = {}
+    for patch in ("1", "0"):
+        monkeypatch.setenv("TRACKERCTL_TYPER_PATCH", patch)
+        runs[patch] = [subprocess.run([sys.executable, "-m", "trackerctl", *argv], capture_output=True, text=True)
+                       for argv in (["tracker", "read", "--help"], ["--api-url", "sandbox", "-o", "json", "tracker", "read", "123456"],
+                                    ["--api-url", "sandbox", "tracker", "read", "x1"], ["-o", "xml", "tracker", "list"],
+                                    ["--api-url", "sandbox", "panel", "tracker", "list", "--limit", "2", "-o", "json", "--order-by", "label"])]
+    for with_patch, without in zip(runs["1"], runs["0"]):  # pydantic words a refusal "Value error, ..."
+        assert (without.returncode, without.stdout, without.stderr.replace("Value error, ", "")) == (
+            with_patch.returncode, with_patch.stdout, with_patch.stderr)
+    assert [r.returncode for r in runs["0"]] == [0, 0, 2, 2, 0]
+    assert "pydantic" in imported("tracker", "read", "--help")  # slower: Typer's own coercion is pydantic's
+
+
+def test_the_patch_stands_aside_when_typers_insides_differ(monkeypatch):
+    import typer
+
+    from trackerctl.cli import framework
+
+    monkeypatch.delattr(typer._coercion, "RuntimeParam")
+    monkeypatch.setattr(framework, "_installed", None)
+    assert framework.install_fast_coercion() is False

@@ -52,8 +52,11 @@ def run(argv: Sequence[str]) -> int:
 
 def build_cli() -> Any:
     """The root as a Typer app (what `typer.testing.CliRunner().invoke` takes)."""
-    import trackerctl.cli._typer_compat  # noqa: F401  keeps pydantic off the --help path
     import typer
+
+    from trackerctl.cli.framework import install_fast_coercion
+
+    install_fast_coercion()  # keeps pydantic off the --help path
 
     from trackerctl.cli.lazy import LazyGroup
     from trackerctl.cli.options import with_global_options
@@ -109,7 +112,8 @@ def _module_loader(module: str) -> Any:
 def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> int:
     """Run the command line; map every failure to one message on stderr and the contract's exit code."""
     from typer import exceptions as typer_exc
-    from typer._click import exceptions as click_exc
+
+    from trackerctl.cli.framework import ClickException, NoArgsIsHelpError
 
     from trackerctl.api.errors import EXIT_INTERRUPTED, EXIT_USAGE, ApiError, TrackerctlError
     from trackerctl.cli import interrupted_by, report_interrupted
@@ -124,10 +128,10 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
         return 0
     except typer_exc.Exit as e:
         return e.exit_code
-    except click_exc.NoArgsIsHelpError as e:  # a group without its sub-command: its help, on stderr
+    except NoArgsIsHelpError as e:  # a group without its sub-command: its help, on stderr
         print(e.ctx.get_help(), file=app.stderr)
         return EXIT_USAGE
-    except click_exc.ClickException as e:  # usage: bad option, missing argument, unknown command
+    except ClickException as e:  # usage: bad option, missing argument, unknown command
         where = e.ctx.command_path if getattr(e, "ctx", None) else prog_name
         app.output.error(f"error: {e.format_message()}", hint=f"see `{where} --help`")
         return EXIT_USAGE

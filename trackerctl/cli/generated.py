@@ -13,11 +13,11 @@ import keyword
 from typing import Annotated, Any, Literal
 
 import typer
-from typer._click import Command
 
 from trackerctl.api.action import DEFAULT_CONCURRENCY, DEFAULT_LIMIT, Action, Param
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.cli.context import AppContext
+from trackerctl.cli.framework import Command
 from trackerctl.cli.lazy import LazyGroup
 from trackerctl.cli.options import with_global_options
 

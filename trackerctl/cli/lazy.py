@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from typer._click import Command, Context, HelpFormatter
-from typer.core import TyperCommand, TyperGroup
+from trackerctl.cli.framework import Command, Context, HelpFormatter, TyperCommand, TyperGroup
 
 Loader = Callable[[], Command]
 
@@ -49,7 +48,7 @@ class LazyGroup(TyperGroup):
         # Typer suggests close matches from self.commands, which a lazy group has not filled yet.
         from difflib import get_close_matches
 
-        from typer._click.exceptions import UsageError
+        from trackerctl.cli.framework import UsageError
 
         try:
             return super()._click_resolve_command(ctx, args)

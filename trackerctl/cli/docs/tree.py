@@ -126,9 +126,9 @@ def first_sentence(text: str, limit: int = 72) -> str:
 def walk() -> Node:
     """The whole command tree of trackerctl, built as `trackerctl` itself builds it."""
     import typer
-    from typer._click import Context
 
     from trackerctl.cli.app import build_cli
+    from trackerctl.cli.framework import Context
 
     root = typer.main.get_command(build_cli())
     ctx = Context(root, info_name="trackerctl", **root.context_settings)
@@ -137,9 +137,7 @@ def walk() -> Node:
 
 
 def _node(cmd: Any, ctx: Any, path: tuple[str, ...], globals_: dict, listed: str) -> Node:
-    from typer._click import Context
-    from typer.core import TyperGroup
-
+    from trackerctl.cli.framework import Context, TyperGroup
     from trackerctl.api.endpoints import REGISTRY
 
     help_ = cmd.help or ""
