@@ -1,4 +1,4 @@
-"""Sandbox user API tracker/* actions beyond read and list (sandbox/tracker.py): the success path and
+"""Sandbox user API tracker/* actions beyond read and list (the sandbox/tracker/ package): the success path and
 shape of each, and every error code the document lists, produced from the state that causes it
 (ERROR_CASES; test_every_documented_error_is_produced parses the document's `#### Errors` lists and
 fails for any (action, code) no case produces)."""

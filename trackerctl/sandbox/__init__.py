@@ -4,7 +4,7 @@ Every documented error comes from the state that causes it, not from canned answ
 
     app.py            Sandbox (the request path), Faults, Reply, default_db_path, reset
     server.py         `sandbox serve`: ThreadingHTTPServer, keep-alive, TCP_NODELAY, one write per answer
-    transport.py      `--api-url sandbox`: an httpx transport calling Sandbox.handle in-process
+    exchange.py       `--api-url sandbox`: SandboxExchange, the client's exchange answered by Sandbox.handle
     dispatch.py       @action, the action table, and the checks every action gets (auth, rights, params)
     params.py         generic validation against the CLI registry's Param lists (code 7)
     sessions.py       credentials: header/body/query, session and API key lifetimes, panel sessions
@@ -15,11 +15,13 @@ Every documented error comes from the state that causes it, not from canned answ
     records.py        tracker lookups as each API sees them; objects.py the API objects
     user.py           user/auth, user/auth/code/*, user/logout, user/get_info, api/key/*
     panel_account.py  panel/account/*
-    tracker.py        tracker/*          panel_tracker.py  panel/tracker/*
-    panel_bundle.py   panel/tracker/bundle/*
+    tracker/          tracker/*: reads.py (read, list, get_*, list_models), registration.py
+                      (register*, replace*), changes.py (corrupt, delete, change_phone, tags/set),
+                      commands.py (location_request, raw_command/send, send_command), common.py
+    panel_tracker.py  panel/tracker/*    panel_bundle.py   panel/tracker/bundle/*
 
 A new action is a decorated function in the module of its API resource (a new module is added to
-`dispatch.ACTION_MODULES`):
+`dispatch.ACTION_MODULES`, or, inside the tracker/ package, imported by its `__init__`):
 
     @action("panel/tracker/source/update", api="panel", permission=("trackers", "update"))
     def source_update(ctx: Ctx, p: dict) -> dict:

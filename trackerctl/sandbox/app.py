@@ -1,8 +1,8 @@
 """The sandbox: an emulator of the platform's user and panel APIs over a SQLite file.
 
 `Sandbox.handle` is the whole request path, shared by the HTTP server (server.py) and the
-in-process httpx transport (transport.py): faults, routing, parameters, credential, one
-transaction around the checks and the handler, the JSON envelope.
+in-process exchange (exchange.py): faults, routing, parameters, credential, one transaction
+around the checks and the handler, the JSON envelope.
 
 Routing: `/v2/<action>` and `/<action>`. An unknown action answers 111 "Wrong handler", a method
 other than GET or POST 112 "Wrong method" (both HTTP 400, as the error table has no status for

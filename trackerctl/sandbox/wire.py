@@ -1,5 +1,5 @@
 """The HTTP envelope: request parameters in, `Reply` out. No transport here (server.py and
-transport.py carry the bytes)."""
+exchange.py carry the bytes)."""
 
 from __future__ import annotations
 
