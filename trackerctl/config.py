@@ -113,13 +113,12 @@ class Config:
         self.current_profile, self.profiles = fresh.current_profile, fresh.profiles
 
     def dumps(self) -> str:
-        lines = ["# trackerctl configuration: profiles and defaults. Secrets are never stored here."]
-        if self.current_profile:
-            lines.append(f"current_profile = {_toml_value(self.current_profile)}")
-        for name in sorted(self.profiles):
-            lines += ["", f"[profiles.{_toml_value(name)}]"]
-            lines += [f"{k} = {_toml_value(v)}" for k, v in self.profiles[name].items()]
-        return "\n".join(lines) + "\n"
+        import tomli_w
+
+        document: dict[str, Any] = {"current_profile": self.current_profile} if self.current_profile else {}
+        if self.profiles:
+            document["profiles"] = {name: self.profiles[name] for name in sorted(self.profiles)}
+        return "# trackerctl configuration: profiles and defaults. Secrets are never stored here.\n" + tomli_w.dumps(document)
 
 
 def _validate(data: dict[str, Any], path: Path) -> tuple[str | None, dict[str, dict[str, Any]]]:
@@ -151,14 +150,3 @@ def _validate(data: dict[str, Any], path: Path) -> tuple[str | None, dict[str, d
                 raise bad(f"setting {key!r} of profile {name!r} must be a {want.__name__}")
         out[name] = dict(settings)
     return current, out
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    s = str(v)
-    escaped = s.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'

@@ -49,3 +49,14 @@ def test_bad_profile_names(name):
 def test_config_path_from_env(tmp_path):
     assert default_config_path({"TRACKERCTL_CONFIG": str(tmp_path / "a.toml")}) == tmp_path / "a.toml"
     assert default_config_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "trackerctl" / "config.toml"
+
+
+def test_odd_text_and_dotted_profile_names_survive_a_round_trip(tmp_path):
+    """The file is written by tomli-w: quotes, backslashes, control characters, non-ASCII and a
+    profile name with a dot come back as they went in."""
+    path = tmp_path / "config.toml"
+    odd = 'a "quoted" \\ back\tslash \x1b é 東京'
+    Config(path, current_profile="eu.prod", profiles={"eu.prod": {"login": odd, "timeout": 2.5, "allow_http": True}}).save()
+    again = Config.load(path)
+    assert again.current_profile == "eu.prod" and again.profiles == {"eu.prod": {"login": odd, "timeout": 2.5, "allow_http": True}}
+    assert path.read_text().startswith("# trackerctl configuration")
