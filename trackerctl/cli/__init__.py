@@ -74,10 +74,15 @@ def _unraisable(unraisable: object) -> None:
     """Python drops an exception it cannot raise (in a finalizer, a weakref callback) after printing
     "Exception ignored" and a traceback. An interrupt landing there is not printed but delivered
     again a moment later, where it ends the run; anything else goes to Python's own hook."""
+    global _mode, _held
     exc_type = getattr(unraisable, "exc_type", None)
     if isinstance(exc_type, type) and issubclass(exc_type, KeyboardInterrupt):
         if _mode == _RAISE:
-            _interrupt_again()
+            _mode = _HOLD  # a signal now is counted, not raised inside this hook (a second ends the run)
+            try:
+                _interrupt_again()
+            finally:
+                _held, _mode = 0, _RAISE
         return
     sys.__unraisablehook__(unraisable)  # type: ignore[arg-type]
 
@@ -86,10 +91,15 @@ def _interrupt_again() -> None:
     import _thread
     import signal
     import threading
+    import time
 
     main_thread = threading.main_thread().ident
 
     def deliver() -> None:
+        for _ in range(1000):  # until the hook that started this thread has returned (at most ~1 s)
+            if _mode != _HOLD:
+                break
+            time.sleep(0.001)
         if hasattr(signal, "pthread_kill") and main_thread is not None:
             signal.pthread_kill(main_thread, signal.SIGINT)  # a real signal: it ends a sleep or a read too
         else:
