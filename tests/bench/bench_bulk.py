@@ -17,6 +17,12 @@ the end) and times whole `trackerctl` processes from this interpreter's venv:
   rerun     an import of 5,000 IMEIs interrupted after 4,580 and run again, against a fresh run of
             5,000 (--latency 20, interleaved, medians of --runs); goal: the re-run costs about what
             the fresh run costs (wall and requests)
+  paging    `panel tracker list --all -o jsonl` and `panel bundle list --all -o jsonl` over 10,000
+            and over 100,000 (two servers, interleaved, medians of --runs); goal: the 100,000 run
+            within 10.5x the 10,000 run (the emulator pages like the platform: no cost growing with
+            the offset)
+  reset     `sandbox reset --trackers 100000 --bundles 20000` in-process (sandbox.app.reset);
+            goal: < 8 s
 """
 
 from __future__ import annotations
@@ -337,7 +343,47 @@ def case_rerun(tmp: Path, env: dict[str, str], args: argparse.Namespace) -> None
         server.stop()
 
 
-CASES = {"rerun": case_rerun, "design": case_design, "latency": case_latency, "curl": case_curl, "memory": case_memory, "volume": case_volume}
+def case_paging(tmp: Path, env: dict[str, str], args: argparse.Namespace) -> None:
+    sizes = (10_000, 100_000)
+    servers: dict[int, tuple[Server, dict[str, str]]] = {}
+    try:
+        for n in sizes:
+            db = tmp / f"paging{n}.sqlite"
+            reset(env, db, trackers=n, bundles=n)
+            server = Server(env, db)
+            size_env = {**env, "XDG_CONFIG_HOME": str(tmp / f"config-paging{n}")}
+            servers[n] = server, login(size_env, server.url, panel=True)
+        print("\n== --all -o jsonl over 10,000 and 100,000 (interleaved; goal: 100,000 within 10.5x of 10,000)")
+        for what in ("tracker", "bundle"):
+            walls: dict[int, list[float]] = {n: [] for n in sizes}
+            for _ in range(args.runs):
+                for n in sizes:
+                    wall, _, done = timed([TRACKERCTL, "panel", what, "list", "--all", "-o", "jsonl"], servers[n][1])
+                    assert done.stdout.count("\n") >= n
+                    walls[n].append(wall)
+            small, big = (statistics.median(walls[n]) for n in sizes)
+            print(f"  panel {what} list: 10,000 {small:.2f} s, 100,000 {big:.2f} s: {big / small:.1f}x "
+                  f"(medians of {args.runs})")
+    finally:
+        for server, _ in servers.values():
+            server.stop()
+
+
+def case_reset(tmp: Path, env: dict[str, str], args: argparse.Namespace) -> None:
+    from trackerctl.sandbox.app import reset as sandbox_reset
+
+    walls = []
+    for run in range(args.runs):
+        started = time.perf_counter()
+        counts = sandbox_reset(tmp / f"reset{run}.sqlite", trackers=100_000, bundles=20_000)
+        walls.append(time.perf_counter() - started)
+        assert counts["trackers"] == 100_017 and counts["bundles"] == 20_010, counts
+    print(f"\n== sandbox reset --trackers 100000 --bundles 20000 (goal: < 8 s): {statistics.median(walls):.2f} s "
+          f"(median of {args.runs}, max {max(walls):.2f} s)")
+
+
+CASES = {"rerun": case_rerun, "design": case_design, "latency": case_latency, "curl": case_curl, "memory": case_memory, "volume": case_volume,
+         "paging": case_paging, "reset": case_reset}
 
 
 def main() -> None:

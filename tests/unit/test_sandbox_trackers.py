@@ -1,13 +1,16 @@
-"""Sandbox tracker/read, tracker/list, panel/tracker/read, panel/tracker/list; checks every action gets."""
+"""Sandbox tracker/read, tracker/list, panel/tracker/read, panel/tracker/list (and its paging, with
+bundle/list's); checks every action gets."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from tests.helpers.sandbox import code, errors
-from trackerctl.sandbox.app import Sandbox
+from tests.helpers.sandbox import code, errors, ok, sql
+from trackerctl.sandbox import paging
+from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.seed import SEED
 
 DEMO_VISIBLE = [123456, 200007, 200008, 200009, 265489, 777002, 777003, 999119, 999199, 134537, 1245678]
@@ -165,6 +168,78 @@ def test_panel_list_paging_keeps_the_total_count(sb):
     ids = [t["id"] for t in first["list"] + second["list"] + rest["list"]]
     assert ids == [t["id"] for t in panel_list(sb)["list"]]
     assert panel_list(sb, offset=100)["list"] == []
+
+
+# ---- paging: the count once per query, pages by id (sandbox/paging.py) ------------------------------
+
+PAGE = 100
+TRACKER_QUERIES = [{}, {"ascending": False}, {"filter": "van"}, {"clones_filter": "only_include_clones", "ascending": False},
+                   {"user_id": SEED["user_other"]}, {"order_by": "label"}, {"order_by": "device_id", "ascending": False}]
+BUNDLE_QUERIES = [{}, {"ascending": False}, {"filter": "qlgv"}, {"order_by": "user_id", "ascending": False}, {"order_by": "model"}]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Sandbox:
+    path = tmp_path_factory.mktemp("paging") / "sandbox.sqlite"
+    reset(path, trackers=2500, bundles=2500)
+    return Sandbox(path, implicit_auth=True)
+
+
+def first_read(sb: Sandbox, action: str, params: dict) -> dict:
+    """The answer with nothing remembered: COUNT(*) and OFFSET."""
+    paging.forget()
+    return ok(sb, action, params)
+
+
+@pytest.mark.parametrize("action, params", [("panel/tracker/list", q) for q in TRACKER_QUERIES]
+                         + [("panel/tracker/bundle/list", q) for q in BUNDLE_QUERIES])
+def test_every_page_read_by_id_is_the_page_read_by_offset(generated, action, params):
+    paging.forget()
+    statements: list[str] = []
+    generated.store.connection().set_trace_callback(statements.append)
+    try:
+        pages, offset = [], 0
+        while not pages or len(pages[-1]["list"]) == PAGE:  # as `--all` reads them
+            pages.append(ok(generated, action, {**params, "offset": offset, "limit": PAGE}))
+            offset += len(pages[-1]["list"])
+    finally:
+        generated.store.connection().set_trace_callback(None)
+    whole = first_read(generated, action, params)
+    assert [r for page in pages for r in page["list"]] == whole["list"] and {page["count"] for page in pages} == {whole["count"]}
+    offset = 0
+    for page in pages:
+        assert page == first_read(generated, action, {**params, "offset": offset, "limit": PAGE})
+        offset += len(page["list"])
+    # counted once; in id order every page after the first starts from the last id of the one before
+    assert sum("SELECT COUNT(*)" in s for s in statements) == 1
+    by_id = params.get("order_by", "id") in ("id", "user_id")
+    after_last_id = [s for s in statements if re.search(r"\b[tb]\.id [<>] \d+ ORDER BY", s)]
+    assert len(after_last_id) == (len(pages) - 1 if by_id else 0)
+    assert len(pages) > 2
+
+
+def test_a_write_between_pages_is_counted_and_paged_anew(sb):
+    first = panel_list(sb, limit=5)
+    assert first["count"] == DEALER_1_COUNT and [t["id"] for t in first["list"]][0] == SEED["tracker"]
+    ok(sb, "panel/tracker/clone", {"tracker_id": SEED["tracker_idle"], "user_id": SEED["user_fleet"], "label": "Copy"})
+    second = panel_list(sb, limit=5, offset=5)
+    assert second["count"] == DEALER_1_COUNT + 1
+    # the first page's first tracker moves to a new id at the end: the page at offset 5 starts one later
+    ok(sb, "panel/tracker/move", {"tracker_id": SEED["tracker"], "user_id": SEED["user_fleet"]})
+    again = panel_list(sb, limit=5, offset=5)
+    assert again == first_read(sb, "panel/tracker/list", {"limit": 5, "offset": 5})
+    assert [t["id"] for t in again["list"]] == [t["id"] for t in second["list"]][1:] + [again["list"][-1]["id"]]
+    # a write straight to the database (a test's setup) counts as well
+    assert panel_list(sb, filter="north", limit=1)["count"] == 2
+    sql(sb, "UPDATE trackers SET label = 'Van 05 north' WHERE id = ?", SEED["tracker_idle"])
+    assert panel_list(sb, filter="north", limit=1)["count"] == 3
+    assert bundle_count(sb) == 10
+    ok(sb, "panel/tracker/bundle/import", {"imeis": ["111222333444555"], "equip_id": SEED["equipment"], "factory_preset": False})
+    assert bundle_count(sb) == 11
+
+
+def bundle_count(sb: Sandbox) -> int:
+    return ok(sb, "panel/tracker/bundle/list", {"limit": 1})["count"]
 
 
 def test_panel_list_order_by(sb):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from trackerctl.sandbox import paging
 from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
 
@@ -100,6 +101,7 @@ def read(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @action("panel/tracker/bundle/list", api="panel", permission=("tracker_bundles", "read"))
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """The dealer's bundles, filtered, ordered and paged (paging.py); `count` ignores offset and limit."""
     where, args = ["b.dealer_id = ?"], [ctx.dealer_id]
     extra = _raw_ids(ctx, "user_id", "tariff_id")
     mine = "SELECT 1 FROM {} WHERE id = ? AND dealer_id = ?"
@@ -116,14 +118,11 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("filter"):
         where.append("(" + " OR ".join(f"CAST({c} AS TEXT) LIKE ? ESCAPE '\\'" for c in FILTER_COLUMNS) + ")")
         args.extend([like_pattern(p["filter"])] * len(FILTER_COLUMNS))
-    condition = " WHERE " + " AND ".join(where)
-    count = ctx.conn.execute("SELECT COUNT(*) FROM bundles b" + condition, args).fetchone()[0]
-    direction = "ASC" if p.get("ascending", True) else "DESC"
-    order = ORDER_COLUMNS[p.get("order_by", "id")]
-    rows = ctx.conn.execute(
-        _SELECT + condition + f" ORDER BY {order} {direction}, b.id {direction} LIMIT ? OFFSET ?",
-        [*args, p.get("limit", -1), p.get("offset", 0)],
-    ).fetchall()
+    rows, count = paging.page(
+        ctx.conn, select=_SELECT, count_from="FROM bundles b", condition=" WHERE " + " AND ".join(where), args=args,
+        order=ORDER_COLUMNS[p.get("order_by", "id")], id_column="b.id", ascending=p.get("ascending", True),
+        limit=p.get("limit", -1), offset=p.get("offset", 0),
+    )
     return {"list": [bundle_object(r) for r in rows], "count": count}
 
 

@@ -63,7 +63,7 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from trackerctl.sandbox import objects, records
+from trackerctl.sandbox import objects, paging, records
 from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
 
@@ -94,8 +94,9 @@ def read(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @action("panel/tracker/list", api="panel", permission=("trackers", "read"))
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """The dealer's trackers (deleted and corrupted included), filtered, ordered and paged;
-    `count` ignores offset and limit. 201 for a `user_id` or `tariff_id` not of this dealer."""
+    """The dealer's trackers (deleted and corrupted included), filtered, ordered and paged
+    (paging.py); `count` ignores offset and limit. 201 for a `user_id` or `tariff_id` not of this
+    dealer."""
     # `+` keeps SQLite from starting at the users' dealer index: walking the trackers in id order
     # needs no sort, so a page of 1,000 out of 100,000 takes ~12 ms instead of ~200 ms.
     where, args = ["+u.dealer_id = ?"], [ctx.dealer_id]
@@ -119,16 +120,12 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     elif clones == "only_include_clones":
         where.append("t.clone = 1")
 
-    condition = " WHERE " + " AND ".join(where)
-    count = ctx.conn.execute(
-        "SELECT COUNT(*) FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.user_id" + condition, args
-    ).fetchone()[0]
-    direction = "ASC" if p.get("ascending", True) else "DESC"
-    order = ORDER_COLUMNS[p.get("order_by", "id")]
-    rows = ctx.conn.execute(
-        records.TRACKER_SELECT + condition + f" ORDER BY {order} {direction}, t.id {direction} LIMIT ? OFFSET ?",
-        [*args, p.get("limit", -1), p.get("offset", 0)],
-    ).fetchall()
+    rows, count = paging.page(
+        ctx.conn, select=records.TRACKER_SELECT,
+        count_from="FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.user_id",
+        condition=" WHERE " + " AND ".join(where), args=args, order=ORDER_COLUMNS[p.get("order_by", "id")], id_column="t.id",
+        ascending=p.get("ascending", True), limit=p.get("limit", -1), offset=p.get("offset", 0),
+    )
     return {"list": [objects.panel_tracker(r) for r in rows], "count": count}
 
 

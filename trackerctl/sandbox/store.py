@@ -4,12 +4,14 @@ WAL mode lets a `sandbox serve` process and in-process CLI commands share a file
 runs inside `Store.transaction()`: a process-wide lock plus `BEGIN IMMEDIATE`, committed when the
 request succeeds and rolled back when it fails. All "now" goes through `Store.now()`: real time plus
 the `clock_offset` kept in the `meta` table, so tests move time by `advance_clock` or by writing
-that row.
+that row. `Store.data_version()` changes with every transaction that wrote anything (and starts at
+a random number at every build): what is remembered about the data (paging.py) is keyed by it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import sqlite3
 import threading
 import time
@@ -56,16 +58,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Lock, BEGIN IMMEDIATE, yield the connection; COMMIT, or ROLLBACK on an exception."""
+        """Lock, BEGIN IMMEDIATE, yield the connection; COMMIT (a new data version when anything
+        was written), or ROLLBACK on an exception."""
         with self.lock:
             conn = self.connection()
             conn.execute("BEGIN IMMEDIATE")
+            changes = conn.total_changes
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            if conn.total_changes != changes:
+                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
             conn.execute("COMMIT")
+
+    @staticmethod
+    def data_version(conn: sqlite3.Connection) -> int | None:
+        """The data's version: another number after any write through `transaction()` or a build
+        (None for a database built before it was kept)."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+        return int(row[0]) if row else None
 
     # ---- the clock -------------------------------------------------------------------------------
 
@@ -119,7 +132,8 @@ class Store:
 
     @staticmethod
     def _recreate(conn: sqlite3.Connection) -> None:
-        """Drop every table and create the schema; the clock starts again at real time."""
+        """Drop every table and create the schema; the clock starts again at real time, the data
+        version at a random number (so nothing remembered about the old data matches the new)."""
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         for name in names:
             conn.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -127,7 +141,7 @@ class Store:
             conn.execute(sql)
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?)",
-            [("schema_version", str(SCHEMA_VERSION)), ("clock_offset", "0")],
+            [("schema_version", str(SCHEMA_VERSION)), ("clock_offset", "0"), ("data_version", str(secrets.randbits(62)))],
         )
 
 
