@@ -1,4 +1,4 @@
-"""Generic parameter validation and the @action declaration later modules use."""
+"""Generic parameter validation (the CLI's own rules, the emulator's words) and the @action declaration."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from trackerctl.api.action import Param
+from trackerctl.api.action import Action, Param
+from trackerctl.api.endpoints import REGISTRY
+from trackerctl.api.errors import UsageError
+from trackerctl.api.models import build_request
 from trackerctl.sandbox import dispatch
 from trackerctl.sandbox.app import Sandbox
 from trackerctl.sandbox.codes import ApiFailure
@@ -42,9 +45,7 @@ def test_absent_and_null_optionals_are_left_out_and_required_ones_reported():
     (Param("label", "str", "", min_len=1, max_len=60, printable=True), "a\tb", "must consist of printable characters"),
     (Param("label", "str", "", no_angle=True), "<b>", "must not contain '<' or '>'"),
     (Param("imei", "str", "", digits=True), "35693803564380x", "must consist of digits only"),
-    (Param("command", "str", "", hex_=True), "zz", "Non-hex string"),
     (Param("comment", "str", "", max_len=3), "abcd", "length must be at most 3"),
-    (Param("code", "str", "", pattern=r"\d{6}"), "12345", r"does not match \d{6}"),
     (Param("type", "str", "", choices=("sms", "gsm")), "fax", "must be one of sms, gsm"),
     (Param("m", "month", ""), "2021-13", "must be a year and month, yyyy-MM"),
     (Param("ordinal", "int", "", le=5), 6, "must be at most 5"),
@@ -59,6 +60,92 @@ def test_absent_and_null_optionals_are_left_out_and_required_ones_reported():
 ])
 def test_constraints(param, value, message):
     assert problems((param,), {param.name: value}) == {param.name: message}
+
+
+# ---- the rules the emulator took over from the CLI (issue 10 item 1) -----------------------------
+TAGS = REGISTRY.by_path("tracker/tags/set").param("tag_bindings")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("param, value, message", [
+    (Param("n", "int", ""), "١٢", "must be an integer"),  # Arabic-Indic digits: ASCII only
+    (Param("n", "int", ""), "1_000", "must be an integer"),
+    (Param("m", "month", ""), "٢٠٢١-02", "must be a year and month, yyyy-MM"),
+    (Param("b", "bool", ""), 1, "must be a boolean"),  # JSON numbers are not booleans
+    (Param("s", "str", ""), "a\ud800", "must be valid UTF-8 text"),
+    (TAGS, [{"tag_id": 1, "ordinal": 6}], "item 0: ordinal must be at most 5"),
+    (TAGS, [{"tag_id": 1, "ordinal": 0}], "item 0: ordinal must be at least 1"),
+    (TAGS, [{"tag_id": 0, "ordinal": 1}], "item 0: tag_id must be at least 1"),
+    (TAGS, [{"tag_id": 1, "ordinal": 1}, {"tag_id": 1, "ordinal": 2}], "each tag_id must appear once"),
+    (TAGS, [{"tag_id": 1, "ordinal": 1}, {"tag_id": 2, "ordinal": 1}], "each ordinal must appear once"),
+    (TAGS, [{"tag_id": 1, "ordinal": 1, "colour": "red"}], "must be an array of {tag_id, ordinal} objects"),
+])
+def test_rules_shared_with_the_cli(param, value, message):
+    assert problems((param,), {param.name: value}) == {param.name: message}
+
+
+def test_a_number_without_a_fraction_is_an_integer():
+    """The panel's OpenAPI 3.1 document types ids "integer", which JSON Schema reads as 1.0 too."""
+    assert validate((Param("n", "int", ""),), {"n": 7.0}) == {"n": 7}
+    assert problems((Param("n", "int", ""),), {"n": "7.0"}) == {"n": "must be an integer"}  # as text: digits only
+
+
+# ---- one rule, two front ends: the CLI refuses what the emulator refuses ---------------------------
+def valid(p: Param) -> object:
+    if p.choices:
+        return p.choices[0]
+    return {
+        "int": p.ge if p.ge is not None else 1, "bool": True, "json": {"name": "x"}, "month": "2021-02",
+        "int_list": [p.ge or 1], "str_list": ["1" if p.digits else "a"], "tag_bindings": [{"tag_id": 1, "ordinal": 1}],
+    }.get(p.kind, "0A" if p.hex_if else "1" * max(p.min_len or 1, 1) if p.digits else "a" * max(p.min_len or 1, 1))
+
+
+def bad_values(p: Param) -> list[object]:
+    """Values of the JSON types the CLI hands over too (the wire's text forms are the emulator's alone)."""
+    values: list[object] = [True, 1.5, {"a": 1}, [None]]
+    if p.kind in ("int", "int_list"):
+        ints: list[object] = [0, -1, 2**63, -(2**63) - 1, "١٢", "1_0", "1.0", " ", 7.0, "+7", True]
+        if p.le is not None:
+            ints.append(p.le + 1)
+        values += [[i] for i in ints] if p.kind == "int_list" else ints
+    if p.kind in ("str", "month", "str_list"):
+        texts: list[object] = ["", "a\tb", "a<b", "12a", "١٢", "a\ud800", "x" * ((p.max_len or 60) + 1), "2021-13", "٢٠٢١-01", "0A"]
+        values += [[t] for t in texts] + [["a", "a"]] if p.kind == "str_list" else texts
+    if p.kind == "bool":
+        values += ["yes", "true", "0", 1]
+    if p.kind == "tag_bindings":
+        values += [[{"tag_id": t, "ordinal": o}] for t, o in [(0, 1), (1, 0), (1, 6), ("1", "5"), (2**63, 1)]]
+        values += [[{"tag_id": 1, "ordinal": 1}, {"tag_id": 1, "ordinal": 2}], [{"tag_id": 1, "ordinal": 1, "x": 1}]]
+    if p.kind == "json":
+        values += [[1], "x"]
+    return values
+
+
+def cases() -> list[tuple[str, str, object]]:
+    """Each param of each action, bad values one at a time; not the alternative of a param the valid
+    base holds (the CLI refuses both: "give TRACKER_ID or --device-id, not both")."""
+    alternatives = {(a.path, p.alternative) for a in REGISTRY.actions for p in a.params if p.alternative}
+    return [(a.path, p.name, v) for a in REGISTRY.actions for p in a.params if (a.path, p.name) not in alternatives
+            for v in bad_values(p)]
+
+
+@pytest.mark.parametrize("path, name, value", cases())
+def test_cli_and_emulator_agree(path: str, name: str, value: object) -> None:
+    action = REGISTRY.by_path(path)
+    assert isinstance(action, Action)
+    base = {p.name: valid(p) for p in action.params if p.required or p.alternative}
+    values = {**base, name: value}
+    try:
+        build_request(action, values)
+        cli = "accepted"
+    except UsageError:
+        cli = "refused"
+    try:
+        validate(action.params, values)
+        emulator = "accepted"
+    except ApiFailure as e:
+        assert e.code == 7
+        emulator = "refused"
+    assert cli == emulator, f"{path} {name}={value!r}: the CLI {cli} it, the emulator {emulator} it"
 
 
 # ---- @action: what a later module writes ----------------------------------------------------------

@@ -1,8 +1,8 @@
 """The shape of one API action, as declared in `endpoints.py`.
 
 Plain dataclasses, so that importing the registry costs nothing: commands, help, man pages and
-completions read it without pydantic or httpx. `trackerctl.api.models.request_model(action)` turns
-an action's params into a pydantic model when a command actually runs.
+completions read it without pydantic or httpx. `trackerctl.api.validate` compiles an action's params
+into a pydantic model when a command runs or the emulator answers, and checks values against it.
 """
 
 from __future__ import annotations
@@ -21,20 +21,12 @@ MAX_CONCURRENCY = 64
 #   int_list, str_list  arrays; a repeatable option named in the singular (cli_name), or, with
 #                       positional=True, the variadic ids of a bulk command (also --from-file)
 #   json                a JSON object given as text, @file or -
-#   tag_bindings        [{tag_id, ordinal}] given as repeatable --tag TAG_ID:ORDINAL
+#   tag_bindings        [{tag_id, ordinal}] given as repeatable --tag TAG_ID:ORDINAL; each object's
+#                       fields are TAG_BINDING (below)
 #   month               a yyyy-MM string
 ParamKind = Literal["int", "str", "bool", "int_list", "str_list", "json", "tag_bindings", "month"]
 
 Api = Literal["user", "panel"]
-
-
-def is_hex_text(value: str) -> bool:
-    """A command in hexadecimal: whole bytes (pairs of hex digits), spaces allowed between them.
-
-    The one rule for `--type hex`, shared by the CLI's check and the sandbox's answer.
-    """
-    digits = value.replace(" ", "")
-    return bool(digits) and len(digits) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in digits)
 
 
 @dataclass(frozen=True)
@@ -47,20 +39,19 @@ class Param:
     cli_name: str | None = None  # option name without dashes when it is not the API name with - for _
     cli_false: str | None = None  # bools: the negative flag when it is not --no-NAME (--descending)
     choices: tuple[str, ...] | None = None
-    # constraints from the documents, checked before anything is sent
+    # constraints from the documents, checked before anything is sent (trackerctl/api/validate.py)
     ge: int | None = None  # ints: lower bound (ids are >= 1; group_id >= 0)
-    le: int | None = None
+    le: int | None = None  # ints: upper bound (a tag's ordinal <= 5)
     min_len: int | None = None  # strings, and each item of a str_list
     max_len: int | None = None
     printable: bool = False  # printable characters only
     no_angle: bool = False  # no '<' or '>'
-    digits: bool = False  # digits only (IMEIs, phone numbers)
-    hex_: bool = False  # hex string
-    pattern: str | None = None  # regex the whole value must match
+    digits: bool = False  # ASCII digits only (IMEIs, phone numbers)
     hex_if: tuple[str, str] | None = None  # hex string when param [0] has value [1]: ("type", "hex")
+    alternative: str | None = None  # another param that can be given instead: one of the two is required
     min_items: int | None = None  # arrays
     max_items: int | None = None
-    unique: bool = False  # arrays: no duplicate items
+    unique: bool = False  # arrays: no duplicate items; a field of TAG_BINDING: no two items share a value
     bulk: bool = False  # ids split into chunks by the bulk engine
     nullable: bool = False  # the API takes null here: left out, null is sent (bundle order_id)
 
@@ -72,6 +63,15 @@ class Param:
     @property
     def metavar(self) -> str:
         return (self.cli_name or self.name).upper().replace("-", "_")
+
+
+# The fields of one tag binding, from the user document's tracker object: "`tag_id` - int. An ID of
+# tag. Must be unique for a tracker." and "`ordinal` - int. Number that can be used as ordinal or
+# kind of tag. Must be unique for a tracker. Max value is 5."
+TAG_BINDING = (
+    Param("tag_id", "int", "ID of the tag.", ge=1, unique=True),
+    Param("ordinal", "int", "Ordinal of the tag (1-5).", ge=1, le=5, unique=True),
+)
 
 
 @dataclass(frozen=True)

@@ -1,207 +1,110 @@
-"""Generic validation of request parameters against an action's `Param` list (the CLI's registry).
+"""Request parameters against an action's `Param` list, checked by the CLI's own validator.
 
-Like the platform, it is lenient about representation (query and form values are text, so "123"
-is an int, "true" a bool, "[1, 2]" or "1,2" a list, and a number is accepted where a string is
-expected) and strict about the documented constraints. Every violation is collected; the answer is
-code 7 with `errors: [{"parameter", "error"}]`. Absent and null optional parameters are left out of
-the result; parameters the action does not declare are ignored here (handlers find them in
-`Ctx.raw`, as registration plugins need).
+The rules are `trackerctl.api.validate`'s, the same the CLI checks before sending. What is the
+emulator's own is the wire and the words: values as a query string or form gives them (text: "[1, 2]"
+or "1,2" is a list, '{"name": ...}' an object) and a JSON number where the documents type a string
+(their examples send `"device_id": 889654248978`) are read first; every problem is then answered as
+code 7 with `errors: [{"parameter", "error"}]`. Absent and null parameters are left out of the result;
+parameters the action does not declare are ignored here (handlers find them in `Ctx.raw`, as
+registration plugins need).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
-from trackerctl.api.action import Param, is_hex_text
+from trackerctl.api.action import Param
+from trackerctl.api.user_json import INT64_MAX, INT64_MIN
+from trackerctl.api.validate import Problem, check
 from trackerctl.sandbox.codes import invalid
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-_INT_TEXT = re.compile(r"[+-]?\d+")
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_TRUE, _FALSE = ("true", "1"), ("false", "0")
-
-
-class _Bad(Exception):
-    """One parameter's violation; the message becomes its `error`."""
+_ARRAY_OF = {"int_list": "integers", "str_list": "strings", "tag_bindings": "{tag_id, ordinal} objects"}
 
 
 def validate(params: Iterable[Param], raw: dict[str, Any]) -> dict[str, Any]:
-    """The declared parameters of `raw`, coerced and checked; raises code 7 listing every violation."""
+    """The declared parameters of `raw`, checked and typed; raises code 7 listing every violation."""
     params = tuple(params)
-    out: dict[str, Any] = {}
-    errors: list[tuple[str, str]] = []
-    for p in params:
-        value = raw.get(p.name)
-        if value is None:
-            if p.required:
-                errors.append((p.name, "required parameter is missing"))
-            continue
-        try:
-            out[p.name] = _check(p, _coerce(p, value))
-        except _Bad as e:
-            errors.append((p.name, str(e)))
-    for p in params:  # a string that must be hex when another parameter has a value: raw commands
-        if p.hex_if is not None and p.name in out and out.get(p.hex_if[0]) == p.hex_if[1]:
-            if not is_hex_text(out[p.name]):
-                errors.append((p.name, "Non-hex string"))
-    if errors:
-        raise invalid(*errors)
-    return out
+    checked = check(params, {p.name: _from_wire(p, raw[p.name]) for p in params if raw.get(p.name) is not None})
+    if checked.problems:
+        raise invalid(*((problem.name, error(problem)) for problem in checked.problems))
+    return checked.values
 
 
-# ---- representation --------------------------------------------------------------------------------
-
-
-def _int(value: Any) -> int:
-    """A 64-bit integer (SQLite's, and the platform's)."""
-    if isinstance(value, bool):
-        raise _Bad("must be an integer")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()) and len(value.strip()) <= 20:
-        value = int(value)
-    if not isinstance(value, int):
-        raise _Bad("must be an integer")
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise _Bad(f"must be from {INT64_MIN} to {INT64_MAX}")
-    return value
-
-
-def _str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
+def _from_wire(p: Param, value: Any) -> Any:
+    """A value in the JSON type its kind has, where the wire gave its text or a number for a string."""
+    kind = p.kind
+    if kind in ("str", "month") and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise _Bad("must be a string")
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
-    raise _Bad("must be a boolean")
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if isinstance(value, str):
+    if kind in _ARRAY_OF and isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                raise _Bad(f"must be an array of {what}") from None
-        else:
+            value = _json(value)
+        elif kind != "tag_bindings":
             value = [item.strip() for item in text.split(",")] if text else []
-    if not isinstance(value, list):
-        raise _Bad(f"must be an array of {what}")
-    if any(item is None for item in value):
-        raise _Bad("must not contain null items")
+    if kind == "str_list" and isinstance(value, list):
+        return [str(item) if isinstance(item, int) and not isinstance(item, bool) else item for item in value]
+    if kind == "json" and isinstance(value, str):
+        return _json(value)
     return value
 
 
-def _items(value: list[Any], convert: Any, what: str) -> list[Any]:
+def _json(text: str) -> Any:
     try:
-        return [convert(item) for item in value]
-    except _Bad:
-        raise _Bad(f"must be an array of {what}") from None
+        return json.loads(text)
+    except ValueError:
+        return text  # not JSON: refused as not an array or object
 
 
-def _coerce(p: Param, value: Any) -> Any:
-    kind = p.kind
-    if kind == "int":
-        return _int(value)
-    if kind in ("str", "month"):
-        return _str(value)
-    if kind == "bool":
-        return _bool(value)
-    if kind == "int_list":
-        return _items(_list(value, "integers"), _int, "integers")
-    if kind == "str_list":
-        return _items(_list(value, "strings"), _str, "strings")
-    if kind == "json":
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise _Bad("must be a JSON object") from None
-        if not isinstance(value, dict):
-            raise _Bad("must be a JSON object")
-        return value
-    if kind == "tag_bindings":
-        bindings = _list(value, "{tag_id, ordinal} objects")
-        try:
-            return [{"tag_id": _int(b["tag_id"]), "ordinal": _int(b["ordinal"])} for b in bindings]
-        except (_Bad, KeyError, TypeError):
-            raise _Bad("must be an array of {tag_id, ordinal} objects") from None
-    raise _Bad(f"unsupported parameter kind {kind}")
+# ---- the emulator's words for a problem -----------------------------------------------------------
+def error(problem: Problem) -> str:
+    """The `error` of one `{"parameter", "error"}` entry."""
+    p, rule = problem.param, problem.rule
+    assert p is not None, "undeclared parameters are not passed in"
+    if p.kind in _ARRAY_OF and problem.item is not None:
+        if p.kind == "tag_bindings" and problem.field is not None and rule in ("minimum", "maximum", "int64"):
+            return f"item {problem.item}: {problem.field.name} {_words(problem.field, rule)}"
+        if p.kind == "tag_bindings" or rule in ("integer", "text"):
+            return f"must be an array of {_ARRAY_OF[p.kind]}"
+        return f"item {problem.item}: {_words(p, rule)}"
+    if rule == "unique" and problem.field is not None:
+        return f"each {problem.field.name} must appear once"
+    return _words(p, rule)
 
 
-# ---- constraints -----------------------------------------------------------------------------------
+def _words(p: Param, rule: str) -> str:
+    if rule == "missing":
+        return "required parameter is missing" + (f" (or {p.alternative})" if p.alternative else "")
+    if rule in ("minimum", "maximum", "int64"):
+        return (f"must be at least {p.ge}" if rule == "minimum" else f"must be at most {p.le}" if rule == "maximum"
+                else f"must be from {INT64_MIN} to {INT64_MAX}")
+    if rule == "length":
+        low, high = p.min_len, p.max_len
+        return (f"length must be between {low} and {high}" if low is not None and high is not None
+                else f"length must be at least {low}" if low is not None else f"length must be at most {high}")
+    if rule == "count":
+        low, high = p.min_items, p.max_items
+        return "must have " + (f"between {low} and {high}" if low is not None and high is not None
+                               else f"at least {low}" if low is not None else f"at most {high}") + " items"
+    if rule == "choice":
+        return "must be one of " + ", ".join(p.choices or ())
+    if rule == "array":
+        return f"must be an array of {_ARRAY_OF.get(p.kind, 'values')}"
+    return _WORDS[rule]
 
 
-def _check(p: Param, value: Any) -> Any:
-    if p.kind == "int":
-        _bounds(p, value)
-    elif p.kind in ("str", "month"):
-        _text(p, value)
-    elif p.kind in ("int_list", "str_list", "tag_bindings"):
-        _array(p, value)
-        for index, item in enumerate(value):
-            try:
-                if p.kind == "int_list":
-                    _bounds(p, item)
-                elif p.kind == "str_list":
-                    _text(p, item)
-            except _Bad as e:
-                raise _Bad(f"item {index}: {e}") from None
-    return value
-
-
-def _bounds(p: Param, value: int) -> None:
-    if p.ge is not None and value < p.ge:
-        raise _Bad(f"must be at least {p.ge}")
-    if p.le is not None and value > p.le:
-        raise _Bad(f"must be at most {p.le}")
-
-
-def _text(p: Param, value: str) -> None:
-    if p.kind == "month" and not _MONTH.fullmatch(value):
-        raise _Bad("must be a year and month, yyyy-MM")
-    if p.min_len is not None and len(value) < p.min_len or p.max_len is not None and len(value) > p.max_len:
-        raise _Bad(_length_rule(p))
-    if p.printable and not value.isprintable():
-        raise _Bad("must consist of printable characters")
-    if p.no_angle and ("<" in value or ">" in value):
-        raise _Bad("must not contain '<' or '>'")
-    if p.digits and not (value.isascii() and value.isdigit()):
-        raise _Bad("must consist of digits only")
-    if p.hex_ and not is_hex_text(value):
-        raise _Bad("Non-hex string")
-    if p.pattern is not None and not re.fullmatch(p.pattern, value):
-        raise _Bad(f"does not match {p.pattern}")
-    if p.choices is not None and value not in p.choices:
-        raise _Bad("must be one of " + ", ".join(p.choices))
-
-
-def _length_rule(p: Param) -> str:
-    if p.min_len is not None and p.max_len is not None:
-        return f"length must be between {p.min_len} and {p.max_len}"
-    if p.min_len is not None:
-        return f"length must be at least {p.min_len}"
-    return f"length must be at most {p.max_len}"
-
-
-def _array(p: Param, value: list[Any]) -> None:
-    n = len(value)
-    if p.min_items is not None and n < p.min_items or p.max_items is not None and n > p.max_items:
-        lo, hi = p.min_items, p.max_items
-        rule = f"between {lo} and {hi}" if lo is not None and hi is not None else f"at least {lo}" if lo is not None else f"at most {hi}"
-        raise _Bad(f"must have {rule} items")
-    if p.unique:
-        seen = [json.dumps(item, sort_keys=True) for item in value] if p.kind == "tag_bindings" else value
-        if len(set(seen)) != n:
-            raise _Bad("must not contain duplicate items")
+_WORDS = {
+    "integer": "must be an integer",
+    "boolean": "must be a boolean",
+    "object": "must be a JSON object",
+    "text": "must be a string",
+    "unicode": "must be valid UTF-8 text",
+    "printable": "must consist of printable characters",
+    "no_angle": "must not contain '<' or '>'",
+    "digits": "must consist of digits only",
+    "month": "must be a year and month, yyyy-MM",
+    "unique": "must not contain duplicate items",
+    "null_item": "must not contain null items",
+    "hex_if": "Non-hex string",  # the user document's example of a code 7 answer
+}
