@@ -24,7 +24,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -42,48 +41,47 @@ _STYLES = {"error": ("1;31", "bold red"), "warning": ("33", "yellow"), "hint": (
 _BULK_COLUMNS = ("item", "status", "code", "description")
 
 
-@dataclass
+STATUSES = ("succeeded", "skipped", "failed", "not_done")  # of a bulk command's items, in report order
+
+
 class BulkResult:
-    """Per-item outcome of a bulk command (contract section 8).
+    """Per-item outcome of a bulk command (contract section 8): the engine's records
+    (`trackerctl.bulk.Outcome`: item, status, code, description) as they are given, grouped by
+    status in the json result and one row each otherwise. Items keep the type they had in the
+    request (tracker ids numbers, IMEIs strings)."""
 
-    Failed items are `{"item": ..., "code": int | None, "description": str}`; items keep the type
-    they had in the request (tracker ids numbers, IMEIs strings). `extra` holds further top-level
-    fields of the json result (for example merged get_states fields).
-    """
-
-    succeeded: list[Any] = field(default_factory=list)
-    skipped: list[Any] = field(default_factory=list)
-    failed: list[dict] = field(default_factory=list)
-    not_done: list[dict] = field(default_factory=list)  # a stopped job's items: `{"item", "description"}`
-    extra: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, outcomes: Iterable[Any] = ()) -> None:
+        self.outcomes = list(outcomes)
 
     @property
     def summary(self) -> str:
-        """`3 succeeded, 1 skipped, 2 failed` (`, 4 not done` when the job stopped)."""
-        summary = f"{len(self.succeeded)} succeeded, {len(self.skipped)} skipped, {len(self.failed)} failed"
-        return summary + (f", {len(self.not_done)} not done" if self.not_done else "")
+        return bulk_summary({status: sum(o.status == status for o in self.outcomes) for status in STATUSES})
 
     def as_json(self) -> dict[str, Any]:
-        """The json result: succeeded, skipped, failed, not_done (only when the job stopped), then
-        the extra fields."""
-        not_done = {"not_done": self.not_done} if self.not_done else {}
-        return {"succeeded": self.succeeded, "skipped": self.skipped, "failed": self.failed, **not_done, **self.extra}
+        """`{"succeeded": [item...], "skipped": [item...], "failed": [{item, code, description}...]}`,
+        and `"not_done": [{item, description}...]` when a job stopped."""
+        groups: dict[str, list[Any]] = {status: [] for status in STATUSES}
+        for o in self.outcomes:
+            if o.status == "failed":
+                groups["failed"].append({"item": o.item, "code": o.code, "description": o.description})
+            elif o.status == "not_done":
+                groups["not_done"].append({"item": o.item, "description": o.description})
+            else:
+                groups[o.status].append(o.item)
+        if not groups["not_done"]:
+            del groups["not_done"]
+        return groups
 
     def items(self) -> Iterator[dict[str, Any]]:
-        """One `{item, status, code, description}` row per item, in that order of statuses."""
-        for item in self.succeeded:
-            yield {"item": item, "status": "succeeded", "code": None, "description": None}
-        for item in self.skipped:
-            yield {"item": item, "status": "skipped", "code": None, "description": None}
-        for failure in self.failed:
-            yield {
-                "item": failure.get("item"),
-                "status": "failed",
-                "code": failure.get("code"),
-                "description": failure.get("description"),
-            }
-        for left in self.not_done:
-            yield {"item": left.get("item"), "status": "not_done", "code": None, "description": left.get("description")}
+        """One `{item, status, code, description}` row per item, in the order of STATUSES."""
+        rank = {status: n for n, status in enumerate(STATUSES)}
+        for o in sorted(self.outcomes, key=lambda o: rank[o.status]):
+            yield o.as_json()
+
+
+def bulk_summary(counts: Mapping[str, int]) -> str:
+    """`3 succeeded, 1 skipped, 2 failed`, and `, 4 not done` when there are such: the one wording."""
+    return ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in STATUSES if counts.get(s) or s != "not_done")
 
 
 class Output:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from trackerctl.bulk import Outcome
 from trackerctl.output import FORMATS, BulkResult, Output
 
 LIST_BODY = {
@@ -439,12 +440,12 @@ def test_stream_keeps_memory_flat(fmt: str, n: int) -> None:
 
 # ---------------------------------------------------------------------------------------- bulk
 
-BULK = BulkResult(
-    succeeded=[134537, 458412],
-    skipped=[1],
-    failed=[{"item": 99, "code": 201, "description": "Not found in the database"},
-            {"item": 98, "code": None, "description": "Clone is in use"}],
-)
+BULK = BulkResult([
+    Outcome(134537, "succeeded"), Outcome(99, "failed", 201, "Not found in the database"), Outcome(1, "skipped"),
+    Outcome(458412, "succeeded"), Outcome(98, "failed", None, "Clone is in use"),
+])
+BULK_FAILED = [{"item": 99, "code": 201, "description": "Not found in the database"},
+               {"item": 98, "code": None, "description": "Clone is in use"}]
 
 
 def test_bulk_json() -> None:
@@ -452,19 +453,18 @@ def test_bulk_json() -> None:
     assert json.loads(out) == {
         "succeeded": [134537, 458412],
         "skipped": [1],
-        "failed": BULK.failed,
+        "failed": BULK_FAILED,
     }
     assert out.startswith('{\n  "succeeded": [\n    134537,')
     assert err == "2 succeeded, 1 skipped, 2 failed\n"
 
 
-def test_bulk_json_appends_extra_fields() -> None:
-    result = BulkResult(succeeded=["860000000000001"], skipped=[], failed=[], extra={"count": 1})
-    out, _ = run("json", "bulk_result", result)
-    assert out == (
-        '{\n  "succeeded": [\n    "860000000000001"\n  ],\n'
-        '  "skipped": [],\n  "failed": [],\n  "count": 1\n}\n'
-    )
+def test_bulk_json_names_the_items_a_stopped_job_did_not_do() -> None:
+    result = BulkResult([Outcome("860000000000001", "succeeded"), Outcome("860000000000002", "not_done", None, "not sent: error 4")])
+    out, err = run("json", "bulk_result", result)
+    assert json.loads(out) == {"succeeded": ["860000000000001"], "skipped": [], "failed": [],
+                               "not_done": [{"item": "860000000000002", "description": "not sent: error 4"}]}
+    assert err == "1 succeeded, 0 skipped, 0 failed, 1 not done\n"
 
 
 def test_bulk_jsonl() -> None:
@@ -513,13 +513,14 @@ def test_json_jsonl_csv_and_piped_tables_never_import_rich() -> None:
     script = textwrap.dedent(
         """
         import io, sys
+        from trackerctl.bulk import Outcome
         from trackerctl.output import BulkResult, Output
         body = {"success": True, "list": [{"id": 1, "source": {"a": [1]}}]}
         for fmt in ("json", "jsonl", "csv", "table"):
             out = Output(fmt, stdout=io.StringIO(), stderr=io.StringIO())
             out.result(body, records="list")
             out.stream(iter(body["list"]), trailer=lambda: {"count": 1})
-            out.bulk_result(BulkResult([1], [], [{"item": 2, "code": 1, "description": "x"}]))
+            out.bulk_result(BulkResult([Outcome(1, "succeeded"), Outcome(2, "failed", 1, "x")]))
             out.error("error 1: x", details=["d"], hint="h")
             out.warn("w")
             with out.progress(1, "p") as advance:

@@ -9,6 +9,7 @@ what it reports. Nothing is sent before every check has passed (exit 2 otherwise
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from trackerctl.api.action import DEFAULT_CHUNK, DEFAULT_CONCURRENCY, DEFAULT_LIMIT, MAX_CONCURRENCY, Action
@@ -21,7 +22,7 @@ GRACE = 3.0  # seconds given to the requests under way after Ctrl-C
 
 def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     from trackerctl import bulk
-    from trackerctl.output import BulkResult
+    from trackerctl.output import BulkResult, bulk_summary
 
     body, items, chunk_size, concurrency = _prepare(app, action, values)
     confirm(app, action, body, what=f"{' '.join(action.command_path)} with {len(items)} ids")
@@ -41,8 +42,7 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
                        concurrency=concurrency, read=read)
     output = app.output
     result = BulkResult()
-    counts = {bulk.SUCCEEDED: 0, bulk.SKIPPED: 0, bulk.FAILED: 0, bulk.NOT_DONE: 0}
-
+    counts: Counter[str] = Counter()
     held: list[Any] = []  # jsonl: not_done outcomes while nothing else was printed (see below)
 
     def rows(outcomes: Any) -> Any:
@@ -51,7 +51,7 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
         another line is printed."""
         for outcome in outcomes:
             counts[outcome.status] += 1
-            if outcome.status == bulk.NOT_DONE and counts[bulk.NOT_DONE] == sum(counts.values()):  # nothing else yet
+            if outcome.status == bulk.NOT_DONE and counts[bulk.NOT_DONE] == counts.total():  # nothing else yet
                 held.append(outcome)
                 continue
             yield from (waiting.as_json() for waiting in held)
@@ -61,12 +61,7 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     def collect(outcomes: Any) -> None:
         for outcome in outcomes:
             counts[outcome.status] += 1
-            if outcome.status == bulk.FAILED:
-                result.failed.append({"item": outcome.item, "code": outcome.code, "description": outcome.description})
-            elif outcome.status == bulk.NOT_DONE:
-                result.not_done.append({"item": outcome.item, "description": outcome.description})
-            else:
-                getattr(result, outcome.status).append(outcome.item)
+            result.outcomes.append(outcome)
 
     streaming = output.format == "jsonl"  # one line per item as it is decided: nothing held
     with output.progress(len(items), _verb(action)) as advance:
@@ -90,14 +85,10 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     if stopped is not None and counts[bulk.NOT_DONE] == len(items):  # nothing done: the error says it all
         raise stopped
     if streaming:
-        output.notice(_summary(counts))
+        output.notice(bulk_summary(counts))
     else:
-        order = {item: n for n, item in enumerate(items)}
-        last = len(order)  # ids the answer named that were not asked for come after the others
-        result.succeeded.sort(key=lambda i: order.get(i, last))
-        result.skipped.sort(key=lambda i: order.get(i, last))
-        result.failed.sort(key=lambda f: order.get(f["item"], last))
-        result.not_done.sort(key=lambda f: order.get(f["item"], last))
+        order = {item: n for n, item in enumerate(items)}  # ids the answer named unasked come last
+        result.outcomes.sort(key=lambda o: order.get(o.item, len(order)))
         output.bulk_result(result)
     if stopped is not None:  # its own exit code: 3 for the session, 5 for a server that is down, ...
         output.notice(f"the job stopped: {counts[bulk.NOT_DONE]} items not done; running the same command again "
@@ -164,19 +155,16 @@ def _dry_run(app: AppContext, action: Action, body: dict[str, Any], items: list[
                     api=action.api, read_only=action.read_only)
 
 
-def _interrupted(job: Any, counts: dict[str, int]) -> None:
+def _interrupted(job: Any, counts: Counter[str]) -> None:
     pending, in_flight = job.unfinished()
-    done = _summary(counts)
+    from trackerctl.output import bulk_summary
+
+    done = bulk_summary(counts)
     unsure = f", {in_flight} of them in requests under way that may or may not have been applied" if in_flight else ""
     raise Interrupted(
         f"interrupted: {done}; {pending} items not done{unsure}",
         hint="run the same command again to finish: what is already done is skipped",
     )
-
-
-def _summary(counts: dict[str, int]) -> str:
-    """`3 succeeded, 1 skipped, 2 failed`, and `, 4 not done` when there are such."""
-    return ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n or status != "not_done")
 
 
 def _verb(action: Action) -> str:
