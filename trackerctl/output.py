@@ -18,18 +18,37 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import os
 import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 FORMATS = ("table", "json", "jsonl", "csv")
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """What the run's streams are (gh's IOStreams): read once, by `AppContext.terminal`; a test sets
+    them (`Terminal(stdout_tty=True, width=80)`). The default is no terminal anywhere: a script's or
+    a pipe's plain output."""
+
+    stdin_tty: bool = False
+    stdout_tty: bool = False
+    stderr_tty: bool = False
+    width: int | None = None  # columns of the terminal; None: Rich's own guess
+    no_color: bool = False  # NO_COLOR set to a non-empty value (CLI-CONTRACT.md section 11)
+
+    @property
+    def default_format(self) -> str:
+        """The output format when none is configured: `table` on a terminal, else `json`."""
+        return "table" if self.stdout_tty else "json"
+
 
 # Streaming output is flushed at most this often (seconds), so `--all | jq` sees records as pages
 # arrive without paying one write() per record.
@@ -87,11 +106,12 @@ def bulk_summary(counts: Mapping[str, int]) -> str:
 class Output:
     """Writes results to stdout in one format and messages to stderr.
 
-    `format` None means `table` on a terminal, else `json`. `color` None means colour only on a
-    terminal and only when NO_COLOR is unset or empty; `color=True` overrides NO_COLOR but still
-    never colours a stream that is not a terminal. `columns` is the user's `--columns`: it wins
-    over any action's default columns. stdout and stderr default to `sys.stdout`/`sys.stderr` as
-    they are when used, so a test or CliRunner that swaps them is honoured.
+    `terminal` says which streams are terminals (none, by default), their width and NO_COLOR.
+    `format` None means the terminal's default (`table` on a terminal, else `json`). `color` None
+    means colour only on a terminal and only without NO_COLOR; `color=True` overrides NO_COLOR but
+    still never colours a stream that is not a terminal. `columns` is the user's `--columns`: it
+    wins over any action's default columns. stdout and stderr default to `sys.stdout`/`sys.stderr`
+    as they are when used, so a test or CliRunner that swaps them is honoured.
     """
 
     def __init__(
@@ -103,11 +123,13 @@ class Output:
         stderr: TextIO | None = None,
         color: bool | None = None,
         quiet: bool = False,
+        terminal: Terminal | None = None,
     ) -> None:
         self._stdout = stdout
         self._stderr = stderr
+        self.terminal = terminal or Terminal()
         if format is None:
-            format = "table" if isatty(self.stdout) else "json"
+            format = self.terminal.default_format
         if format not in FORMATS:
             raise ValueError(f"unknown output format {format!r}: use one of {', '.join(FORMATS)}")
         self.format = format
@@ -230,7 +252,7 @@ class Output:
         Drawn only when stderr is a terminal and not quiet; otherwise `advance` does nothing.
         While the bar is shown, notices, warnings and errors are printed above it.
         """
-        if self.quiet or not isatty(self.stderr) or self._live_console is not None:
+        if self.quiet or not self.terminal.stderr_tty or self._live_console is not None:
             yield _no_advance
             return
         from rich.progress import (
@@ -270,7 +292,7 @@ class Output:
         On a terminal (table format) the records are one table redrawn on every update; anywhere
         else every update writes one JSON line per record (jsonl), for `--watch` in a pipe.
         """
-        if not (self.format == "table" and isatty(self.stdout)):
+        if not (self.format == "table" and self.terminal.stdout_tty):
             def lines(records: Sequence[Mapping[str, Any]]) -> None:
                 for record in records:
                     self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -291,19 +313,20 @@ class Output:
 
     # ---------------------------------------------------------------------------------- internal
 
-    def _color_on(self, stream: TextIO) -> bool:
-        """Whether to colour `stream`: a terminal, and colour asked for or NO_COLOR unset."""
-        if self.color is False or not isatty(stream):
+    def _color_on(self, tty: bool) -> bool:
+        """Whether to colour a stream: a terminal (`tty`), and colour asked for or no NO_COLOR."""
+        if self.color is False or not tty:
             return False
-        return self.color is True or not os.environ.get("NO_COLOR")
+        return self.color is True or not self.terminal.no_color
 
     def _console(self, stream: TextIO) -> Console:
         """A Rich console bound to `stream`, already known to be a terminal."""
         from rich.console import Console
 
-        color = self._color_on(stream)
+        color = self._color_on(True)
         return Console(
             file=stream,
+            width=self.terminal.width,
             force_terminal=True,
             color_system="auto" if color else None,
             no_color=not color,
@@ -325,7 +348,7 @@ class Output:
             self._live_console.print(line, soft_wrap=True)
             return
         err = self.stderr
-        color = self._color_on(err)
+        color = self._color_on(self.terminal.stderr_tty)
         err.write(
             "".join(
                 f"\x1b[{_STYLES[style][0]}m{text}\x1b[0m" if style and color else text
@@ -360,7 +383,7 @@ class Output:
         else:
             headers = columns
             rows = [[_cell(_lookup(f, r, c)) for c in columns] for r, f in zip(records, flat)]
-        if isatty(self.stdout):
+        if self.terminal.stdout_tty:
             self._rich_table(headers, rows)
         else:
             self.stdout.write(_plain_table(headers, rows))
@@ -444,14 +467,6 @@ class Output:
 
 
 # ------------------------------------------------------------------------------------- helpers
-
-
-def isatty(stream: Any) -> bool:
-    """A terminal, whatever the stream (False for none, a closed one, or one without isatty)."""
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
-        return False
 
 
 def _no_advance(n: int = 1) -> None:

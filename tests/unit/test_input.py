@@ -19,6 +19,7 @@ from trackerctl.api.errors import UsageError
 from trackerctl.api.user_json import MAX_JSON_DEPTH, parse_user_json
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
+from trackerctl.output import Terminal
 
 DEEP = 100_000
 
@@ -228,15 +229,10 @@ def test_api_on_a_destructive_action_needs_yes_without_a_terminal(env, sent, pat
     assert dry.exit_code == 0 and json.loads(dry.stdout)["body"] == {"tracker_id": 5} and len(sent) == 1
 
 
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 @pytest.mark.parametrize(("answer", "code", "count"), [("n\n", 1, 0), ("\n", 1, 0), ("y\n", 0, 1)])
 def test_api_on_a_destructive_action_asks_on_a_terminal(env, sent, answer, code, count):
-    stderr = Terminal()
-    app = AppContext(env=env, stdin=Terminal(answer), stderr=stderr)
+    stderr = io.StringIO()
+    app = AppContext(env=env, stdin=io.StringIO(answer), stderr=stderr, terminal=Terminal(stdin_tty=True, stderr_tty=True))
     result = run(env, "api", "panel/tracker/delete_clone", "-F", "tracker_id=5", app=app)
     assert result.exit_code == code and len(sent) == count
     assert "Run `api panel/tracker/delete_clone`? [y/N]" in stderr.getvalue()

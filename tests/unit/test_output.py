@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from trackerctl.bulk import Outcome
-from trackerctl.output import FORMATS, BulkResult, Output
+from trackerctl.output import FORMATS, BulkResult, Output, Terminal
 
 LIST_BODY = {
     "success": True,
@@ -35,18 +36,11 @@ INPUTS_BODY = {"success": True, "inputs": [True, False], "states": [{"number": 1
 EMPTY_BODY = {"success": True, "list": []}
 
 
-class Tty(io.StringIO):
-    """A StringIO that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 def run(fmt: str | None, call: str, *args: Any, columns: list[str] | None = None,
-        stdout: io.StringIO | None = None, **kwargs: Any) -> tuple[str, str]:
+        stdout: io.StringIO | None = None, terminal: Terminal | None = None, **kwargs: Any) -> tuple[str, str]:
     """Call `Output(fmt).<call>(*args, **kwargs)`; return (stdout, stderr)."""
     out, err = stdout if stdout is not None else io.StringIO(), io.StringIO()
-    getattr(Output(fmt, columns=columns, stdout=out, stderr=err), call)(*args, **kwargs)
+    getattr(Output(fmt, columns=columns, stdout=out, stderr=err, terminal=terminal), call)(*args, **kwargs)
     return out.getvalue(), err.getvalue()
 
 
@@ -55,7 +49,7 @@ def run(fmt: str | None, call: str, *args: Any, columns: list[str] | None = None
 
 def test_format_defaults_to_json_when_piped_and_table_on_a_terminal() -> None:
     assert Output(stdout=io.StringIO()).format == "json"
-    assert Output(stdout=Tty()).format == "table"
+    assert Output(stdout=io.StringIO(), terminal=Terminal(stdout_tty=True)).format == "table"
     assert FORMATS == ("table", "json", "jsonl", "csv")
 
 
@@ -263,23 +257,20 @@ def test_table_of_no_records_prints_nothing_and_notices() -> None:
     assert (out.getvalue(), err.getvalue()) == ("", "")
 
 
-def test_rich_table_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.delenv("NO_COLOR", raising=False)
+def test_rich_table_on_a_terminal() -> None:
     body = {"list": [{"id": 1, "label": "a [bold]x[/]"}]}
-    out, _ = run("table", "result", body, records="list", stdout=Tty())
+    out, _ = run("table", "result", body, records="list", terminal=Terminal(stdout_tty=True, width=80))
     assert "─" in out  # a rule under the header
     assert "a [bold]x[/]" in out  # cells are text, never markup
     assert "\x1b[" in out  # bold header
 
 
-def test_rich_table_without_colour_under_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
-    monkeypatch.setenv("NO_COLOR", "1")
-    out, _ = run("table", "result", LIST_BODY, records="list", stdout=Tty())
+def test_rich_table_without_colour_under_no_color() -> None:
+    terminal = Terminal(stdout_tty=True, width=80, no_color=True)
+    out, _ = run("table", "result", LIST_BODY, records="list", terminal=terminal)
     assert "Truck ✓" in out and "\x1b[" not in out
-    stdout = Tty()
-    Output("table", stdout=stdout, color=False).result(LIST_BODY, records="list")
+    stdout = io.StringIO()
+    Output("table", stdout=stdout, color=False, terminal=terminal).result(LIST_BODY, records="list")
     assert "\x1b[" not in stdout.getvalue()
 
 
@@ -315,27 +306,28 @@ def test_error_in_json_mode_without_a_body_writes_the_message() -> None:
     assert run("json", "error", "connection refused") == ("", "connection refused\n")
 
 
-def test_error_is_red_only_on_a_coloured_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    err = Tty()
-    Output("table", stdout=io.StringIO(), stderr=err).error("error 4: session ended")
+def test_error_is_red_only_on_a_coloured_terminal() -> None:
+    err = io.StringIO()
+    Output("table", stdout=io.StringIO(), stderr=err, terminal=Terminal(stderr_tty=True)).error("error 4: session ended")
     assert err.getvalue() == "\x1b[1;31merror\x1b[0m 4: session ended\n"
-    monkeypatch.setenv("NO_COLOR", "1")
-    err = Tty()
-    Output("table", stdout=io.StringIO(), stderr=err).error("error 4: session ended")
+    no_color = Terminal(stderr_tty=True, no_color=True)
+    err = io.StringIO()
+    Output("table", stdout=io.StringIO(), stderr=err, terminal=no_color).error("error 4: session ended")
     assert err.getvalue() == "error 4: session ended\n"
-    err = Tty()
-    Output("table", stdout=io.StringIO(), stderr=err, color=True).error("error 4: x")
+    err = io.StringIO()
+    Output("table", stdout=io.StringIO(), stderr=err, color=True, terminal=no_color).error("error 4: x")
     assert err.getvalue().startswith("\x1b[")  # an explicit --color beats NO_COLOR
     err = io.StringIO()
-    Output("table", stdout=io.StringIO(), stderr=err, color=True).error("error 4: x")
+    Output("table", stdout=io.StringIO(), stderr=err, color=True, terminal=Terminal(no_color=True)).error("error 4: x")
     assert err.getvalue() == "error 4: x\n"  # never colour a pipe
 
 
-def test_no_color_empty_value_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "")
-    err = Tty()
-    Output("table", stdout=io.StringIO(), stderr=err).warn("slow")
+def test_no_color_empty_value_counts_as_unset() -> None:
+    from trackerctl.cli.context import AppContext  # where NO_COLOR is read, once
+
+    read = AppContext(env={"NO_COLOR": ""}, stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO()).terminal
+    err = io.StringIO()
+    Output("table", stdout=io.StringIO(), stderr=err, terminal=dataclasses.replace(read, stderr_tty=True)).warn("slow")
     assert err.getvalue() == "\x1b[33mwarning\x1b[0m: slow\n"
 
 
@@ -354,18 +346,15 @@ def test_progress_is_a_no_op_unless_stderr_is_a_terminal() -> None:
         advance(1)
         advance(2)
     assert err.getvalue() == ""
-    err = Tty()
-    with Output("json", stdout=io.StringIO(), stderr=err, quiet=True).progress(3, "x") as advance:
+    err = io.StringIO()
+    with Output("json", stdout=io.StringIO(), stderr=err, quiet=True, terminal=Terminal(stderr_tty=True)).progress(3, "x") as advance:
         advance(3)
     assert err.getvalue() == ""
 
 
-def test_progress_on_a_terminal_prints_messages_above_the_bar(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
-    out, err = io.StringIO(), Tty()
-    output = Output("json", stdout=out, stderr=err)
+def test_progress_on_a_terminal_prints_messages_above_the_bar() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    output = Output("json", stdout=out, stderr=err, terminal=Terminal(stderr_tty=True, width=80))
     with output.progress(2, "deleting") as advance:
         advance(1)
         output.warn("retrying chunk [1]")

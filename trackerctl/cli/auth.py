@@ -119,7 +119,7 @@ def status(
 
 
 def _status_of(a: AppContext, name: str) -> dict[str, Any]:
-    sub = AppContext(env=a.env, stdin=a.stdin, stdout=a.stdout, stderr=a.stderr)
+    sub = AppContext(env=a.env, stdin=a.stdin, stdout=a.stdout, stderr=a.stderr, terminal=a.terminal)
     sub.options = dataclasses.replace(a.options, profile=name, dry_run=False)
     sub.__dict__["credentials"] = a.credentials
     row: dict[str, Any] = {"profile": name, "current": name == a.profile_name}

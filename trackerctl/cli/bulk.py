@@ -125,8 +125,6 @@ def run_get_states(app: AppContext, action: Action, values: dict[str, Any]) -> N
 # ---- parse and check ----------------------------------------------------------------------------
 def _prepare(app: AppContext, action: Action, values: dict[str, Any]) -> tuple[dict[str, Any], list[Any], int, int]:
     """(the request body without the ids, the ids in order with repeats left out, chunk size, concurrency)."""
-    from trackerctl.output import isatty
-
     key = action.bulk_key or ""
     limit = action.max_chunk or DEFAULT_LIMIT
     chunk_size = values.pop("chunk_size", None)
@@ -137,7 +135,7 @@ def _prepare(app: AppContext, action: Action, values: dict[str, Any]) -> tuple[d
                          f"{' (the API takes at most ' + str(limit) + ' ids per request)' if action.max_chunk else ''}")
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"invalid value for --concurrency: {concurrency} is not from 1 to {MAX_CONCURRENCY}")
-    if not values.get(key) and not values.get("from_file") and not isatty(app.stdin):
+    if not values.get(key) and not values.get("from_file") and not app.terminal.stdin_tty:
         values["from_file"] = "-"  # ids piped in: `cut -d, -f1 imeis.csv | trackerctl panel bundle import ...`
     body = request_body(app, action, values)
     given = body.pop(key)

@@ -3,7 +3,9 @@
 The root callback creates it with nothing but the global options; everything else (config,
 credentials, output, the HTTP client) is built on first use, so `--help` and completion never read
 the config file, touch the keyring or open a connection. Tests pass their own through
-`CliRunner.invoke(cli, args, obj=AppContext(env=...))`.
+`CliRunner.invoke(cli, args, obj=AppContext(env=...))`, with the terminal facts they want
+(`terminal=Terminal(stdout_tty=True, width=80)`): whether a stream is a terminal is found out
+here and nowhere else (gh's iostreams).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from trackerctl.config import DEFAULT_PROFILE, Config, check_profile_name, defau
 if TYPE_CHECKING:
     from trackerctl.api.client import ApiClient
     from trackerctl.credentials import CredentialStore
-    from trackerctl.output import Output
+    from trackerctl.output import Output, Terminal
     from trackerctl.sandbox.app import Sandbox
     from trackerctl.session import Session
 
@@ -54,10 +56,13 @@ class AppContext:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
+        terminal: "Terminal | None" = None,
     ) -> None:
         self.options = GlobalOptions()
         self._env = env
         self._stdin, self._stdout, self._stderr = stdin, stdout, stderr
+        if terminal is not None:
+            self.__dict__["terminal"] = terminal
         self._client: ApiClient | None = None
 
     def apply(self, given: Mapping[str, Any]) -> None:
@@ -90,11 +95,20 @@ class AppContext:
     def stderr(self) -> TextIO:
         return self._stderr or sys.stderr
 
+    @cached_property
+    def terminal(self) -> "Terminal":
+        """Which of stdin, stdout and stderr are terminals, the width, and NO_COLOR (a non-empty
+        value turns colour off): found out once, here (the one `isatty` of trackerctl)."""
+        from trackerctl.output import Terminal
+
+        stdin, stdout, stderr = (_isatty(s) for s in (self.stdin, self.stdout, self.stderr))
+        shown = [s for s, tty in ((self.stdout, stdout), (self.stderr, stderr)) if tty]
+        return Terminal(stdin_tty=stdin, stdout_tty=stdout, stderr_tty=stderr, width=_width(self.env, shown),
+                        no_color=bool(self.env.get("NO_COLOR")))
+
     def interactive(self) -> bool:
         """A person is there to answer a prompt: stdin and stderr are terminals."""
-        from trackerctl.output import isatty
-
-        return isatty(self.stdin) and isatty(self.stderr)
+        return self.terminal.stdin_tty and self.terminal.stderr_tty
 
     # -- settings, resolved: command line, then environment, then profile, then default -------
     @cached_property
@@ -126,11 +140,11 @@ class AppContext:
 
     @cached_property
     def output_format(self) -> str:
-        from trackerctl.output import FORMATS, isatty
+        from trackerctl.output import FORMATS
 
         value = self.options.output or self.env.get("TRACKERCTL_OUTPUT") or self.profile.get("output")
         if value is None:
-            return "table" if isatty(self.stdout) else "json"
+            return self.terminal.default_format
         if value not in FORMATS:
             raise UsageError(f"invalid output format {value!r}: use one of {', '.join(FORMATS)}")
         return value
@@ -178,18 +192,15 @@ class AppContext:
     def output(self) -> "Output":
         from trackerctl.output import Output
 
-        color = False if (self.options.no_color or "NO_COLOR" in self.env) else None
-        fmt = self._safe_format()
-        return Output(fmt, columns=self._safe_columns(), stdout=self.stdout, stderr=self.stderr, color=color, quiet=self.options.quiet)
+        return Output(self._safe_format(), columns=self._safe_columns(), stdout=self.stdout, stderr=self.stderr,
+                      color=False if self.options.no_color else None, quiet=self.options.quiet, terminal=self.terminal)
 
-    def _safe_format(self) -> str:
-        """The output format, or json/table by terminal when the configured one is itself the error."""
+    def _safe_format(self) -> str | None:
+        """The output format, or None (the terminal's default) when the configured one is itself the error."""
         try:
             return self.output_format
         except UsageError:
-            from trackerctl.output import isatty
-
-            return "table" if isatty(self.stdout) else "json"
+            return None
 
     def _safe_columns(self) -> list[str] | None:
         try:
@@ -277,6 +288,28 @@ class AppContext:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _isatty(stream: Any) -> bool:
+    """A terminal, whatever the stream (False for none, a closed one, or one without isatty)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
+
+
+def _width(env: Mapping[str, str], terminals: list[Any]) -> int | None:
+    """Columns: COLUMNS when it is a positive number (as Rich and the shells read it), else the
+    size of the first terminal; None when neither says."""
+    columns = env.get("COLUMNS", "")
+    if columns.isascii() and columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for stream in terminals:
+        try:
+            return os.get_terminal_size(stream.fileno()).columns or None
+        except (AttributeError, ValueError, OSError):
+            continue
+    return None
 
 
 # Cached settings that depend on the global options (see AppContext.apply).
