@@ -51,7 +51,7 @@ _trackerctl_node() {
     'panel tracker bundle order') s='assign' o='--help -h' v='' ;;
     'panel tracker bundle order assign') s='' o='--order-id --help -h' v='--order-id'; _trackerctl_globals ;;
     'panel tracker bundle import') s='' o='--equip-id --factory-preset --no-factory-preset --from-file --chunk-size --concurrency --help -h' v='--equip-id --from-file --chunk-size --concurrency'; _trackerctl_globals ;;
-    'panel tracker bundle list') s='' o='--user-id --tariff-id --clones-filter --filter --order-by --ascending --descending --offset --limit --all --help -h' v='--user-id --tariff-id --clones-filter --filter --order-by --offset --limit'; _trackerctl_globals ;;
+    'panel tracker bundle list') s='' o='--user-id --tariff-id --clones-filter --filter --order-by --ascending --no-ascending --descending --offset --limit --all --help -h' v='--user-id --tariff-id --clones-filter --filter --order-by --offset --limit'; _trackerctl_globals ;;
     'panel tracker bundle read') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'panel tracker bundle update') s='' o='--equip-id --help -h' v='--equip-id'; _trackerctl_globals ;;
     'panel tracker clone') s='' o='--label --user-id --help -h' v='--label --user-id'; _trackerctl_globals ;;
@@ -61,7 +61,7 @@ _trackerctl_node() {
     'panel tracker corrupt') s='' o='--corrupt-clones --no-corrupt-clones --help -h' v=''; _trackerctl_globals ;;
     'panel tracker batch-delete-clones') s='' o='--from-file --chunk-size --concurrency --help -h' v='--from-file --chunk-size --concurrency'; _trackerctl_globals ;;
     'panel tracker delete-clone') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'panel tracker list') s='' o='--user-id --tariff-id --filter --clones-filter --order-by --ascending --descending --offset --limit --all --help -h' v='--user-id --tariff-id --filter --clones-filter --order-by --offset --limit'; _trackerctl_globals ;;
+    'panel tracker list') s='' o='--user-id --tariff-id --filter --clones-filter --order-by --ascending --no-ascending --descending --offset --limit --all --help -h' v='--user-id --tariff-id --filter --clones-filter --order-by --offset --limit'; _trackerctl_globals ;;
     'panel tracker move') s='' o='--user-id --help -h' v='--user-id'; _trackerctl_globals ;;
     'panel tracker read') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'panel tracker register-retry') s='' o='--send-register-commands --no-send-register-commands --help -h' v=''; _trackerctl_globals ;;
@@ -79,7 +79,7 @@ _trackerctl_node() {
     'panel bundle order') s='assign' o='--help -h' v='' ;;
     'panel bundle order assign') s='' o='--order-id --help -h' v='--order-id'; _trackerctl_globals ;;
     'panel bundle import') s='' o='--equip-id --factory-preset --no-factory-preset --from-file --chunk-size --concurrency --help -h' v='--equip-id --from-file --chunk-size --concurrency'; _trackerctl_globals ;;
-    'panel bundle list') s='' o='--user-id --tariff-id --clones-filter --filter --order-by --ascending --descending --offset --limit --all --help -h' v='--user-id --tariff-id --clones-filter --filter --order-by --offset --limit'; _trackerctl_globals ;;
+    'panel bundle list') s='' o='--user-id --tariff-id --clones-filter --filter --order-by --ascending --no-ascending --descending --offset --limit --all --help -h' v='--user-id --tariff-id --clones-filter --filter --order-by --offset --limit'; _trackerctl_globals ;;
     'panel bundle read') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'panel bundle update') s='' o='--equip-id --help -h' v='--equip-id'; _trackerctl_globals ;;
     'auth') s='login status token logout' o='--help -h' v='' ;;

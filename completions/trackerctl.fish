@@ -128,7 +128,7 @@ function __trackerctl_node
             __trackerctl_globals
         case 'tracker replace-retry'
             set -g __trackerctl_o '--apn-name' '--apn-user' '--apn-password' '--help' '-h'
-            set -g __trackerctl_od 'Name of the GPRS APN of the SIM card in the device (at most 40...' 'User of the GPRS APN (at most 40 characters, may be empty)' 'Password of the GPRS APN (at most 40 characters, may be empty)' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_od 'Name of the GPRS APN of the SIM card in the new device' 'User of the GPRS APN (may be empty)' 'Password of the GPRS APN (may be empty)' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--apn-name' '--apn-user' '--apn-password'
             __trackerctl_globals
         case 'tracker send-command'
@@ -197,8 +197,8 @@ function __trackerctl_node
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
             __trackerctl_globals
         case 'panel tracker bundle list'
-            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending' 'Order ascending (default) or descending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
             __trackerctl_globals
         case 'panel tracker bundle read'
@@ -243,8 +243,8 @@ function __trackerctl_node
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
         case 'panel tracker list'
-            set -g __trackerctl_o '--user-id' '--tariff-id' '--filter' '--clones-filter' '--order-by' '--ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Only trackers of this user' 'Only trackers on this tariff' 'Text that id, label, source id, device id, model, phone or user id...' 'Clones in the result' 'Field to order by' 'Order ascending (default) or descending' 'Order ascending (default) or descending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--filter' '--clones-filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only trackers of this user' 'Only trackers on this tariff' 'Text that id, label, source id, device id, model, phone or user id...' 'Clones in the result' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--user-id' '--tariff-id' '--filter' '--clones-filter' '--order-by' '--offset' '--limit'
             __trackerctl_globals
         case 'panel tracker move'
@@ -329,8 +329,8 @@ function __trackerctl_node
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
             __trackerctl_globals
         case 'panel bundle list'
-            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending' 'Order ascending (default) or descending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
             __trackerctl_globals
         case 'panel bundle read'

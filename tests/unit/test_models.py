@@ -145,6 +145,21 @@ def test_apn_fields_and_comment_lengths() -> None:
     )
 
 
+def test_apn_limits_only_where_documented() -> None:
+    """register_retry and change_phone say "Max length 40"; replace_retry's table gives no limit."""
+    apn = {"apn_name": "x" * 41, "apn_user": "u" * 41, "apn_password": "p" * 41}
+    assert body("tracker/replace_retry", tracker_id=1, **apn) == {"tracker_id": 1, **apn}
+    assert refusal("tracker/register_retry", tracker_id=1, **apn).startswith("invalid value for --apn-name: must be at most 40")
+
+
+def test_register_retry_takes_a_tracker_id_or_a_device_id() -> None:
+    apn = {"apn_name": "a", "apn_user": "", "apn_password": ""}
+    assert body("tracker/register_retry", tracker_id="5", **apn) == {"tracker_id": 5, **apn}
+    assert body("tracker/register_retry", device_id="123451234512346", **apn) == {"device_id": "123451234512346", **apn}
+    assert refusal("tracker/register_retry", **apn) == "missing argument TRACKER_ID or option --device-id"
+    assert refusal("tracker/register_retry", tracker_id=5, device_id="1", **apn) == "give TRACKER_ID or --device-id, not both"
+
+
 @pytest.mark.parametrize("phone", ["+6156680000", "615 668", "61566800OO", ""])
 def test_digits_refused(phone: str) -> None:
     values = {"tracker_id": 1, "phone": phone, "apn_name": "a", "apn_user": "", "apn_password": ""}
@@ -199,9 +214,10 @@ def test_choices() -> None:
     assert refusal("panel/tracker/list", order_by="comment").startswith("invalid value for --order-by: must be one of: id,")
 
 
-def test_boolean_with_its_own_negative_flag() -> None:
+def test_boolean_with_an_alias_of_its_negative_flag() -> None:
+    """--no-ascending is the negative (contract section 2); --descending only an alias of it."""
     assert refusal("panel/tracker/list", ascending="sometimes") == (
-        "invalid value for --ascending/--descending: must be true or false"
+        "invalid value for --ascending/--no-ascending: must be true or false"
     )
 
 

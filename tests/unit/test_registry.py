@@ -27,6 +27,7 @@ NOT_REQUIRED = {
     ("tracker/register", "send_register_commands"): "left out, the platform settings decide",
     ("tracker/replace", "send_register_commands"): "left out, the platform settings decide",
     ("tracker/register_retry", "send_register_commands"): "left out, the platform settings decide",
+    ("tracker/register_retry", "tracker_id"): "device_id \"can be used instead of `tracker_id`\" (its alternative)",
     ("panel/tracker/bundle/list", "ascending"): "mirrors panel/tracker/list (spec/README.md)",
     ("panel/tracker/bundle/order/assign", "order_id"): "nullable: left out, null is sent",
 }

@@ -89,6 +89,14 @@ def test_a_number_without_a_fraction_is_an_integer():
     assert problems((Param("n", "int", ""),), {"n": "7.0"}) == {"n": "must be an integer"}  # as text: digits only
 
 
+def test_a_param_and_its_alternative():
+    params = REGISTRY.by_path("tracker/register_retry").params  # type: ignore[union-attr]
+    apn = {"apn_name": "a", "apn_user": "", "apn_password": ""}
+    assert problems(params, apn) == {"tracker_id": "required parameter is missing (or device_id)"}
+    assert validate(params, {**apn, "device_id": "123451234512346"})["device_id"] == "123451234512346"
+    assert validate(params, {**apn, "tracker_id": "5", "device_id": "1"})["tracker_id"] == 5  # both: the handler compares
+
+
 # ---- one rule, two front ends: the CLI refuses what the emulator refuses ---------------------------
 def valid(p: Param) -> object:
     if p.choices:

@@ -37,7 +37,7 @@ class Param:
     required: bool = True
     positional: bool = False  # the action's primary key, or the variadic ids of a bulk command
     cli_name: str | None = None  # option name without dashes when it is not the API name with - for _
-    cli_false: str | None = None  # bools: the negative flag when it is not --no-NAME (--descending)
+    cli_false: str | None = None  # bools: another name of --no-NAME, kept as an alias (--descending)
     choices: tuple[str, ...] | None = None
     # constraints from the documents, checked before anything is sent (trackerctl/api/validate.py)
     ge: int | None = None  # ints: lower bound (ids are >= 1; group_id >= 0)

@@ -28,6 +28,12 @@ APN_NAME = Param("apn_name", "str", "Name of the GPRS APN of the SIM card in the
 APN_USER = Param("apn_user", "str", "User of the GPRS APN (at most 40 characters, may be empty).", max_len=40)
 APN_PASSWORD = Param("apn_password", "str", "Password of the GPRS APN (at most 40 characters, may be empty).", max_len=40)
 APN = (APN_NAME, APN_USER, APN_PASSWORD)
+# replace_retry's table gives these no limit ("The name of GPRS APN of this sim card inserted into device.")
+REPLACE_APN = (
+    Param("apn_name", "str", "Name of the GPRS APN of the SIM card in the new device."),
+    Param("apn_user", "str", "User of the GPRS APN (may be empty)."),
+    Param("apn_password", "str", "Password of the GPRS APN (may be empty)."),
+)
 IMEI = Param("imei", "str", "IMEI of the device (digits only).", digits=True)
 RAW_COMMAND = (
     Param("command", "str", "The command: text, or hexadecimal with --type hex.", min_len=1, hex_if=("type", "hex")),
@@ -44,7 +50,10 @@ CLONES_FILTER = Param(
     "clones_filter", "str", "Clones in the result.", required=False,
     choices=("exclude_clones", "only_include_clones", "not_set"),
 )
-ASCENDING = Param("ascending", "bool", "Order ascending (default) or descending.", required=False, cli_false="descending")
+ASCENDING = Param(
+    "ascending", "bool", "Order ascending (default) or descending; --descending is --no-ascending.",
+    required=False, cli_false="descending",
+)
 OFFSET = Param("offset", "int", "Skip this many records.", required=False, ge=0)
 LIMIT = Param("limit", "int", "Return at most this many records.", required=False, ge=0)
 
@@ -276,9 +285,13 @@ USER_ACTIONS: tuple[Action, ...] = (
         "tracker/register_retry",
         "Resend the registration commands to a tracker's device.",
         (
-            TRACKER_ID,
+            # "device_id ... It can be used instead of `tracker_id` for models with a fixed ID."
             Param(
-                "device_id", "str", "Device ID used to register, e.g. IMEI (for models with a fixed ID).",
+                "tracker_id", "int", "ID of the tracker (aka object_id); or give --device-id instead.",
+                positional=True, required=False, ge=1, alternative="device_id",
+            ),
+            Param(
+                "device_id", "str", "Device ID used to register, e.g. IMEI: instead of TRACKER_ID, for models with a fixed ID.",
                 required=False, min_len=1,
             ),
             *APN,
@@ -341,7 +354,7 @@ USER_ACTIONS: tuple[Action, ...] = (
     Action(
         "tracker/replace_retry",
         "Resend the registration commands to a tracker's new device.",
-        (TRACKER_ID, *APN),
+        (TRACKER_ID, *REPLACE_APN),
         description="The panel must have an SMS gateway.",
         permission="tracker_configure",
         example=(

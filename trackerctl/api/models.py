@@ -73,7 +73,7 @@ def _label(param: Param) -> str:
     if param.positional:
         return param.metavar
     if param.kind == "bool":
-        return f"{param.option}/--{param.cli_false or 'no-' + param.option[2:]}"
+        return f"{param.option}/--no-{param.option[2:]}"
     return param.option
 
 

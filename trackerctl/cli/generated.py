@@ -154,15 +154,17 @@ def _bulk_size(text: str, name: str) -> int:
 
 def _cli_param(p: Param) -> inspect.Parameter:
     """A Typer parameter for one API parameter; values reach the runner under the API's name."""
-    help_ = p.help + ("" if p.required or p.kind == "bool" else " (optional)")
+    help_ = p.help + ("" if p.required or p.kind == "bool" or p.positional else " (optional)")  # an argument: [BRACKETS] say it
     if p.positional:
         if p.kind in ("int_list", "str_list"):
             return _extra(p.name, list[str] | None, typer.Argument(metavar=p.metavar + "...", help=help_, show_default=False))
-        return _extra(p.name, _SCALAR[p.kind], typer.Argument(metavar=p.metavar, help=help_, show_default=False), inspect.Parameter.empty)
+        optional = not p.required  # register-retry's TRACKER_ID: --device-id can be given instead
+        return _extra(p.name, _SCALAR[p.kind] | None if optional else _SCALAR[p.kind],
+                      typer.Argument(metavar=p.metavar, help=help_, show_default=False), None if optional else inspect.Parameter.empty)
     if p.kind == "bool":
-        false = f"--{p.cli_false}" if p.cli_false else f"--no-{p.option[2:]}"
+        alias = (f" /--{p.cli_false}",) if p.cli_false else ()  # " /--x" (nothing before the slash): another negative flag
         req = " Required: give one of the two." if p.required else ""
-        return _extra(p.name, bool | None, typer.Option(f"{p.option}/{false}", help=help_ + req, show_default=False))
+        return _extra(p.name, bool | None, typer.Option(f"{p.option}/--no-{p.option[2:]}", *alias, help=help_ + req, show_default=False))
     if p.kind in ("int_list", "str_list", "tag_bindings"):
         return _extra(p.name, list[str] | None, typer.Option(p.option, metavar=_metavar(p), help=help_ + " Repeatable.", show_default=False))
     ann: Any = _SCALAR[p.kind]
