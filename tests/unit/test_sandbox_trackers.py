@@ -31,12 +31,16 @@ def test_tracker_read_shape(sb):
                 "id": 10021901, "device_id": "123456789009876", "model": "atrack_ak11", "blocked": False, "tariff_id": 1294,
                 "status_listing_id": None, "creation_date": "2024-02-01", "tariff_end_date": "2030-01-01", "phone": "79161234533",
             },
+            "tag_bindings": [{"tag_id": SEED["tag"], "ordinal": 4}],  # the read example shows them
         },
     }
     value = body["value"]
-    assert list(value) == ["id", "label", "clone", "group_id", "avatar_file_name", "source"]  # the document's order
+    assert list(value) == ["id", "label", "clone", "group_id", "avatar_file_name", "source", "tag_bindings"]  # the document's order
     plain = sb.call("tracker/read", {"tracker_id": SEED["tracker_fresh"]})[1]["value"]
-    assert "avatar_file_name" not in plain and "tag_bindings" not in plain
+    assert "avatar_file_name" not in plain and plain["tag_bindings"] == [{"tag_id": 456790, "ordinal": 1}]
+    assert sb.call("tracker/read", {"tracker_id": SEED["tracker_online"]})[1]["value"]["tag_bindings"] == []  # as in the example
+    listed = {t["id"]: t for t in sb.call("tracker/list")[1]["list"]}
+    assert all(sb.call("tracker/read", {"tracker_id": i})[1]["value"] == t for i, t in listed.items())  # read and list agree
 
 
 def test_tracker_read_states(sb):

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers.sandbox import code, errors, ok, one, sql
 from tests.helpers.spec import spec_file
-from trackerctl.sandbox.app import Sandbox
+from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.codes import describe
 from trackerctl.sandbox.seed import SEED
 from trackerctl.sandbox.store import fmt_datetime
@@ -528,6 +528,58 @@ def test_list_models(sb):
     assert ok(sb, "tracker/list_models", {"codes": ["tt1_wp"]})["list"][0]["special_control"] == "vg_lock_password"
 
 
+def list_models_section() -> str:
+    text = spec_file("user-api-tracker.md").read_text(encoding="utf-8")
+    return text.split("### `list_models`", 1)[1].split("##### ID type", 1)[0]
+
+
+def test_list_models_objects_match_the_document(sb):
+    """Every field the document describes is in every model; the example's keys in the example's
+    order, and the example's model (tt1_wp, compact_index) with its values."""
+    section = list_models_section()
+    described = re.findall(r"^\* `(\w+)` - ", section, flags=re.M)
+    assert {"parent_code", "has_auto_registration", "has_lbs", "has_motion_sensor", "has_hardware_key"} <= set(described)
+    optional = {"additional_fields"}  # "optional"
+    example = json.loads(re.search(r"```json\n(.*?)```", section, flags=re.S).group(1))
+    models = ok(sb, "tracker/list_models")["list"]
+    for model in models:
+        assert set(described) - optional <= set(model), (model["code"], set(described) - set(model))
+        assert [k for k in model if k in example] == list(example), model["code"]
+    tt1 = ok(sb, "tracker/list_models", {"codes": [example["code"]], "compact_index": True})["list"][0]
+    assert {k: tt1[k] for k in example} == example
+    by_code = {m["code"]: m for m in models}
+    assert by_code["qlgv55lite"]["parent_code"] == "qlgv55" and by_code["telfmb920"]["parent_code"] is None
+    app = by_code["navixymobile_android"]  # no GSM module: no automatic registration, no cell info
+    assert (app["has_auto_registration"], app["has_lbs"], app["has_motion_sensor"]) == (False, False, True)
+    assert by_code["tt1_wp"]["has_hardware_key"] is True and by_code["telfmb920"]["has_hardware_key"] is False
+    assert all(isinstance(m[k], bool) for m in models for k in ("has_auto_registration", "has_lbs", "has_motion_sensor",
+                                                                   "has_hardware_key"))
+
+
+def decimals(value: float) -> int:
+    return len(repr(value).partition(".")[2])
+
+
+def test_coordinates_have_no_float_noise(sb, tmp_path):
+    """As the documents show them (34.178868): at most six decimals, in the seed, the generated
+    data and the answers."""
+    ids = [t["id"] for t in ok(sb, "tracker/list")["list"] if not t["source"]["blocked"]]
+    states = ok(sb, "tracker/get_states", {"trackers": ids})["states"]
+    points = [s["gps"]["location"] for s in states.values() if s["gps"]["location"]]
+    points += [ok(sb, "tracker/get_last_gps_point", {"tracker_id": i})["value"] for i in ids]
+    coordinates = [p[k] for p in points if p for k in ("lat", "lng")]
+    assert len(coordinates) > 20 and max(map(decimals, coordinates)) <= 6
+    assert states[str(SEED["tracker_fresh"])]["gps"]["location"] == {"lat": 52.3802, "lng": 4.9052}  # was 52.380199999999995
+    # a value stored with more decimals is answered rounded
+    sql(sb, "UPDATE device_data SET lat = 42.82769, lng = -78.26290833333333 WHERE source_id = 545139")
+    value = ok(sb, "tracker/get_last_gps_point", {"tracker_id": SEED["tracker_online"]})["value"]
+    assert (value["lat"], value["lng"]) == (42.82769, -78.262908)
+    big = tmp_path / "generated.sqlite"
+    reset(big, trackers=3000)
+    stored = sql(Sandbox(big), "SELECT lat, lng FROM device_data")
+    assert len(stored) > 2700 and all(round(v, 6) == v for row in stored for v in row if v is not None)
+
+
 # ---- tags, location, commands --------------------------------------------------------------------------
 
 
@@ -622,7 +674,7 @@ def test_register_as_in_the_document(sb):
     assert (src["device_id"], src["model"], src["phone"], src["blocked"], src["tariff_id"], src["creation_date"]) == (
         NEW_IMEI, "qlgv55lite", NEW_PHONE, False, SEED["tariff_monthly"], today)
     assert src["tariff_end_date"] > today  # the code's 14 free days
-    assert ok(sb, "tracker/read", {"tracker_id": value["id"]})["value"] == value
+    assert ok(sb, "tracker/read", {"tracker_id": value["id"]})["value"] == {**value, "tag_bindings": []}  # read shows the tags
     assert one(sb, "SELECT activated FROM activation_codes WHERE code = ?", SEED["activation_code"]) == 1
     assert source(sb, value["id"])["connection_status"] == "just_registered"
     assert commands(sb, value["id"])[0][1]["plugin_id"] == 37

@@ -1,14 +1,24 @@
 """API objects built from rows of `records.TRACKER_SELECT`, keys in the documents' order.
 
 User API: the "Tracker object structure" of user-api-tracker.md (`avatar_file_name` only when
-present; `tag_bindings` only in tracker/list). Panel API: the "Tracker object" of
-panel-api-tracker.md (`corrupted` in the source only when true).
+present; `tag_bindings` in the answers whose examples show it, listed in tracker/__init__.py).
+Panel API: the "Tracker object" of panel-api-tracker.md (`corrupted` in the source only when true).
+Coordinates are rounded as the documents show them (`coordinate`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
+
+
+COORDINATE_DECIMALS = 6  # as the documents' examples show latitudes and longitudes (34.178868)
+
+
+def coordinate(value: float | None) -> float | None:
+    """A latitude or longitude as stored and answered: rounded to COORDINATE_DECIMALS, so that
+    arithmetic leaves no float noise (52.380199999999995 is 52.3802)."""
+    return None if value is None else round(value, COORDINATE_DECIMALS)
 
 
 def user_tracker(row: sqlite3.Row, tag_bindings: list[dict[str, int]] | None = None) -> dict[str, Any]:

@@ -3,13 +3,13 @@
 Conventions: ids are INTEGER PRIMARY KEY; booleans are 0/1; JSON blobs are TEXT; instants the
 sandbox compares against its clock (sessions, fixes, retries) are REAL epoch seconds; dates and
 date-times that answers show as they are (`creation_date`, `tariff_end_date`) are TEXT in the API's
-format (`yyyy-MM-dd`, `yyyy-MM-dd HH:mm:ss`, UTC). Bump SCHEMA_VERSION on any change: a database of
-another version is rebuilt and reseeded on first use.
+format (`yyyy-MM-dd`, `yyyy-MM-dd HH:mm:ss`, UTC). Bump SCHEMA_VERSION on any change of the tables
+or of the seed data: a database of another version is rebuilt and reseeded on first use.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: list_models' parent_code, has_auto_registration, has_lbs, ...; coordinates rounded
 
 TABLES = """
 CREATE TABLE meta (

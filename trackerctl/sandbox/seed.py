@@ -50,6 +50,7 @@ import json
 import sqlite3
 from typing import Any
 
+from trackerctl.sandbox.objects import coordinate
 from trackerctl.sandbox.records import corrupted_device_id
 from trackerctl.sandbox.store import fmt_date, parse_datetime
 
@@ -135,38 +136,46 @@ _FUTURE_END = "2030-01-01"
 def _model_body(
     id: int, code: str, type_: str, name: str, id_type: str, vendor: str, *, gsm: bool = True,
     analog: int = 2, digital: int = 4, outputs: int = 4, special: str = "none", location: bool = True,
-    lbs: bool = True, track_control: str = "default",
+    lbs: bool = True, track_control: str = "default", parent: str | None = None, motion: bool = True,
+    hardware_key: bool = False,
 ) -> dict[str, Any]:
-    """A model object shaped like the list_models example (same keys, same order)."""
+    """A model object shaped like the list_models example (same keys, same order), with the fields
+    the document describes but the example leaves out: `parent_code` after `vendor` (next to each
+    other in the description), `has_auto_registration` after `register`, `has_lbs`,
+    `has_motion_sensor` and `has_hardware_key` last (as described)."""
     return {
         "id": id, "code": code, "type": type_, "name": name, "id_type": id_type,
-        "has_phone": gsm, "has_apn_settings": gsm, "register": True,
+        "has_phone": gsm, "has_apn_settings": gsm, "register": True, "has_auto_registration": gsm,
         "battery": {"min_charge": 3.4, "low_charge": 3.7, "max_charge": 4.1},
         "altitude": True, "satellites": True, "gsm_level": gsm, "gsm_network": gsm, "gsm_roaming": gsm,
         "has_detach_button": False, "has_fuel_input": analog > 0, "analog_inputs": analog,
         "digital_inputs": digital, "rs232_inputs": 0, "digital_outputs": outputs,
         "track_control": track_control, "output_control": "default", "special_control": special, "vendor": vendor,
+        "parent_code": parent,
         "rules": ["offline", "input_change", "sos", "sensor_range", "speedup", "route", "track_change", "inoutzone", "battery_off"],
         "inputs": [f"analog_{i}" for i in range(1, analog + 1)],  # list_models compact_index keeps the last
         "state_fields": [], "special_settings": [special], "sms_control": [],
         "has_led_control": False, "has_location_request": location, "has_gsm_lbs_location_request": lbs and gsm,
         "has_chat": not gsm, "check_bundle": False, "has_odometer": True,
+        "has_lbs": lbs and gsm, "has_motion_sensor": motion, "has_hardware_key": hardware_key,
     }
 
 
 # (body, has_gprs_location_request)
 _MODELS: list[tuple[dict[str, Any], bool]] = [
-    (_model_body(166, "tt1_wp", "vehicle", "WondeProud TT1", "10,2", "WondeProud", track_control="tt1"), True),
-    (_model_body(301, "qlgv55lite", "vehicle", "Queclink GV55 Lite", "imei", "Queclink", analog=1, digital=2, outputs=2), True),
+    (_model_body(166, "tt1_wp", "vehicle", "WondeProud TT1", "10,2", "WondeProud", track_control="tt1", hardware_key=True), True),
+    (_model_body(301, "qlgv55lite", "vehicle", "Queclink GV55 Lite", "imei", "Queclink", analog=1, digital=2, outputs=2,
+                 parent="qlgv55"), True),
     (_model_body(412, "telfmb920", "vehicle", "Teltonika FMB920", "imei", "Teltonika", analog=1, digital=1, outputs=1), True),
-    (_model_body(95, "atrack_ak11", "vehicle", "ATrack AK11", "imei", "ATrack", analog=2, digital=4, outputs=4), False),
+    (_model_body(95, "atrack_ak11", "vehicle", "ATrack AK11", "imei", "ATrack", analog=2, digital=4, outputs=4,
+                 hardware_key=True), False),
     (_model_body(570, "navixymobile_android", "personal", "Navixy Mobile Tracker (Android)", "10,7", "Navixy",
                  gsm=False, analog=0, digital=0, outputs=0, location=False, lbs=False), False),
     (_model_body(233, "jointech_jt701", "portable", "Jointech JT701", "id,10", "Jointech",
                  analog=0, digital=1, outputs=0, special="jointech_lock_password"), True),
     (_model_body(180, "pt10", "personal", "GlobalSat PT-10", "imei", "GlobalSat", analog=0, digital=1, outputs=0), False),
     (_model_body(640, "calamp_lmu2630", "vehicle", "CalAmp LMU-2630", "meid", "CalAmp", analog=4, digital=4, outputs=2,
-                 lbs=False), True),
+                 lbs=False, hardware_key=True), True),
 ]
 
 
@@ -314,7 +323,7 @@ def _trackers(conn: sqlite3.Connection, now: float) -> None:
             "additional": {"hardware_key": {"value": "20910998202956382057", "updated": _OFFLINE_SINCE}} if t == 265489 else {},
         }
         fix = now if t == 999119 else offline - 3600 * n
-        data.append((src, fix, int(t == 999119), 52.3702 + 0.01 * n, 4.8952 + 0.01 * n, (45 * n) % 360,
+        data.append((src, fix, int(t == 999119), coordinate(52.3702 + 0.01 * n), coordinate(4.8952 + 0.01 * n), (45 * n) % 360,
                      40 if live else 0, 5, 9 if live else 0, 10, "moving" if live else "parked", json.dumps(state), fix))
     conn.executemany(
         "INSERT INTO device_data (source_id, last_fix, live, lat, lng, heading, speed, alt, satellites, precision,"
@@ -397,7 +406,7 @@ def generate(conn: sqlite3.Connection, *, trackers: int = 0, bundles: int = 0) -
         sources.append((s0 + i, f"35{i:013d}", f"4917{i:09d}", _GEN_MODELS[i % 3], int(i % 97 == 96),
                         _GEN_TARIFFS[i % 3], created, _FUTURE_END, _GEN_STATUS[i % 5]))
         rows.append((t0 + i, f"{_KINDS[i % 6]} {n:06d} {_AREAS[(i // 6) % 6]}", 183654 if i % 2 == 0 else 354468, s0 + i, created))
-        data.append((s0 + i, base + 86400 * 600 + i, 48.0 + (i % 1000) / 100.0, 2.0 + (i // 1000 % 1000) / 100.0))
+        data.append((s0 + i, base + 86400 * 600 + i, coordinate(48.0 + (i % 1000) / 100.0), coordinate(2.0 + (i // 1000 % 1000) / 100.0)))
     conn.executemany(
         "INSERT INTO sources (id, device_id, phone, model, blocked, tariff_id, creation_date, tariff_end_date, connection_status,"
         " apn_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'internet')",

@@ -29,9 +29,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from trackerctl.sandbox import objects, records
+from trackerctl.sandbox.objects import coordinate
 from trackerctl.sandbox.codes import ApiFailure
 from trackerctl.sandbox.dispatch import Ctx, action
-from trackerctl.sandbox.tracker.common import device_data, last_fix, live_tracker, unblocked
+from trackerctl.sandbox.tracker.common import device_data, last_fix, live_tracker, tag_bindings, unblocked
 
 _IN_CHUNK = 900  # ids per SQL IN (...)
 
@@ -65,8 +66,11 @@ _INDEXED = re.compile(r"(.+)_(\d+)")
 
 @action("tracker/read", api="user")
 def read(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """One of the user's trackers; 201 when it is not theirs, deleted or corrupted."""
-    return {"value": objects.user_tracker(records.user_tracker(ctx, p["tracker_id"]))}
+    """One of the user's trackers with its tag bindings (the document's example shows them, its
+    object description says "only for tracker/list": the example wins); 201 when it is not theirs,
+    deleted or corrupted."""
+    row = records.user_tracker(ctx, p["tracker_id"])
+    return {"value": objects.user_tracker(row, tag_bindings(ctx, row["id"]))}
 
 
 @action("tracker/list", api="user")
@@ -203,8 +207,8 @@ def get_last_gps_point(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         point["get_time"] = last_fix(ctx, data)
     if point is None:
         return {"value": None}
-    value = {"get_time": _time(ctx, point["get_time"]), "heading": point.get("heading"), "lat": point.get("lat"),
-             "lng": point.get("lng"), "satellites": point.get("satellites"), "speed": point.get("speed")}
+    value = {"get_time": _time(ctx, point["get_time"]), "heading": point.get("heading"), "lat": coordinate(point.get("lat")),
+             "lng": coordinate(point.get("lng")), "satellites": point.get("satellites"), "speed": point.get("speed")}
     if point.get("precision"):
         value["precision"] = point["precision"]
     return {"value": value}
@@ -221,7 +225,8 @@ def _state(ctx: Ctx, source_id: int, connection_status: str, data: sqlite3.Row |
     gps: dict[str, Any] = {
         "updated": _time(ctx, fix),
         "signal_level": st.get("gps_signal_level"),
-        "location": {"lat": data["lat"], "lng": data["lng"]} if data is not None and data["lat"] is not None else None,
+        "location": ({"lat": coordinate(data["lat"]), "lng": coordinate(data["lng"])}
+                     if data is not None and data["lat"] is not None else None),
         "heading": data["heading"] if data is not None else None,
         "speed": data["speed"] if data is not None else None,
         "alt": data["alt"] if data is not None else None,
