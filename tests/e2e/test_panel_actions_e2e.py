@@ -6,9 +6,10 @@ end over HTTP against `trackerctl sandbox serve`.
 - `panel tracker list` / `panel bundle list`: every filter, order and paging option, and `--all`;
 - `panel bundle X` is `panel tracker bundle X`; `register-entry` calls `register_retry`;
 - every error code the document lists for an action, produced by the sandbox state that causes it
-  (as tests/unit/test_sandbox_panel_actions.py does) and checked through the CLI: the contract's
-  exit code, `error <code>: <description>` on stderr, nothing on stdout (ERROR_CASES, held against
-  the document by test_every_documented_error_is_exercised_through_the_cli);
+  (the cases of tests/unit/test_sandbox_panel_actions.py, its parameters and setups) and checked
+  through the CLI: the contract's exit code, `error <code>: <description>` on stderr, nothing on
+  stdout (ERROR_CASES, held against the document by
+  test_every_documented_error_is_exercised_through_the_cli);
 - 13 for the panel account without `tracker_bundles`; destructive commands refuse without --yes.
 
 Most commands run in-process (`CliRunner` with `--api-url <served url>`: real HTTP, no interpreter
@@ -34,8 +35,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.e2e.conftest import TRACKERCTL, Server, cli, start_server
+from tests.e2e.test_user_actions_e2e import api_argv, argv_for
 from tests.helpers.environment import NO_KEYRING, isolated_env
 from tests.helpers.spec import spec_file
+from tests.unit.test_sandbox_panel_actions import ERROR_CASES as SANDBOX_ERROR_CASES
+from tests.unit.test_sandbox_panel_actions import ErrorCase as SandboxErrorCase
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
@@ -639,28 +643,11 @@ def test_register_entry_alias_requests_register_retry(panel):
 
 
 # ---- every documented error, from the state that causes it -----------------------------------------
+# The sandbox unit tests' table (tests/unit/test_sandbox_panel_actions.py ERROR_CASES: the same
+# parameters and setups), each case sent through the command of its action (`trackerctl api` for the
+# cases marked `via="api"`), plus CLI_CASES that only the command line has.
 
 Setup = Callable[[Panel], None] | None
-
-
-def _retry_once(panel: Panel) -> None:
-    panel.call("panel/tracker/register_retry", {"tracker_id": IDLE})
-
-
-def _corrupt_with_clones(panel: Panel) -> None:
-    panel.call("panel/tracker/corrupt", {"tracker_id": SEED["tracker_other"], "corrupt_clones": True})
-
-
-def _foreign_current_tariff(panel: Panel) -> None:
-    panel.sql("UPDATE sources SET tariff_id = ? WHERE id = (SELECT source_id FROM trackers WHERE id = ?)", SEED["tariff_foreign"], IDLE)
-
-
-def _unbind_rules(panel: Panel) -> None:
-    panel.sql("DELETE FROM rule_trackers WHERE tracker_id = ?", SEED["clone_with_rules"])
-
-
-def _camera_tariff(panel: Panel) -> None:
-    panel.sql("UPDATE tariffs SET device_type = 'camera' WHERE id = ?", SEED["tariff_premium"])
 
 
 @dataclass(frozen=True)
@@ -682,99 +669,6 @@ def case(action: str, code: int, *argv: str, setup: Setup = None, id: str = "", 
 
 T, B = ("panel", "tracker"), ("panel", "bundle")
 S = {k: str(v) for k, v in SEED.items()}
-TARIFF = ("--no-repay", "--no-charge")
-SETTINGS = ("--label", "Courier", "--no-deleted")
-
-ERROR_CASES = [
-    case("active/history/list", 211, *T, "active", "history", "list", "--from", "2025-01", "--to", "2026-01", id="13-months"),
-    case("bundle/assign", 201, *B, "assign", "999999", "--iccid", S["sim_free"]),
-    case("bundle/assign", 226, *B, "assign", S["bundle"], "--iccid", "0000000000000"),
-    case("bundle/assign", 250, *B, "assign", S["bundle"], "--iccid", S["sim_deleted"]),
-    case("bundle/assign", 208, *B, "assign", S["bundle"], "--iccid", S["sim_blocked"]),
-    case("bundle/assign", 247, *T, "bundle", "assign", S["bundle"], "--iccid", S["sim_assigned"]),
-    case("bundle/assign", 223, *B, "assign", S["bundle"], "--iccid", S["sim_in_use"]),
-    case("bundle/order/assign", 201, *B, "order", "assign", "999999", "--order-id", "5"),
-    # a per-request code of a bulk command: the equipment is wrong for every IMEI, so the job stops on it
-    case("bundle/import", 204, *B, "import", "111222333444555", "754854", "--equip-id", "999999", "--no-factory-preset"),
-    # bundle/list takes no --user-id/--tariff-id (the document's parameter table has none; only its
-    # 201 line names them): the raw `api` command sends them
-    case("bundle/list", 201, "api", "panel/tracker/bundle/list", "-F", "user_id=999999", id="user"),
-    case("bundle/list", 201, "api", "panel/tracker/bundle/list", "-F", f"tariff_id={S['tariff_foreign']}", id="tariff"),
-    case("bundle/read", 201, *B, "read", "000111"),
-    case("bundle/update", 201, *B, "update", "999999", "--equip-id", S["equipment"]),
-    case("bundle/update", 204, *T, "bundle", "update", S["bundle"], "--equip-id", "999999"),
-    case("clone", 219, *T, "clone", S["clone"], "--user-id", S["user_fleet"], "--label", "x"),
-    case("clone", 201, *T, "clone", S["tracker_foreign"], "--user-id", S["user_fleet"], "--label", "x"),
-    case("clone", 246, *T, "clone", S["tracker_cloned"], "--user-id", S["user_demo"], "--label", "x", id="owner"),
-    case("clone", 246, *T, "clone", S["tracker_cloned"], "--user-id", "999999", "--label", "x", id="unknown"),
-    case("clone", 246, *T, "clone", S["tracker_cloned"], "--user-id", S["user_foreign"], "--label", "x", id="foreign"),
-    case("clone", 246, *T, "clone", S["tracker_cloned"], "--user-id", S["user_noregister"], "--label", "x", id="sub-user"),
-    case("clone", 247, *T, "clone", S["tracker_cloned"], "--user-id", S["user_other"], "--label", "x"),
-    case("clone", 252, *T, "clone", S["tracker_corrupted"], "--user-id", S["user_fleet"], "--label", "x"),
-    case("console/connect", 230, *T, "console", "connect", S["tracker_deleted"], id="deleted"),
-    case("console/connect", 230, *T, "console", "connect", S["tracker_blocked"], id="blocked"),
-    case("console/connect", 201, *T, "console", "connect", S["tracker_foreign"]),
-    case("console/connect", 252, *T, "console", "connect", S["tracker_corrupted"]),
-    case("corrupt", 201, *T, "corrupt", "987654321", "--yes"),
-    case("corrupt", 219, *T, "corrupt", S["clone"], "--yes"),
-    case("corrupt", 252, *T, "corrupt", S["tracker_corrupted"], "--yes"),
-    case("corrupt", 253, *T, "corrupt", S["tracker_cloned"], "--yes", stderr=(f"list: [{S['clone']}]",)),
-    case("corrupt", 253, *T, "corrupt", S["tracker_cloned"], "--no-corrupt-clones", "--yes", id="no-corrupt-clones"),
-    case("delete_clone", 201, *T, "delete-clone", S["tracker_foreign"], "--yes"),
-    case("delete_clone", 249, *T, "delete-clone", S["tracker"], "--yes"),
-    case("delete_clone", 203, *T, "delete-clone", S["clone_with_rules"], "--yes", id="rules", stderr=(f"rules: [{S['rule']}]",)),
-    case("delete_clone", 203, *T, "delete-clone", S["clone_with_rules"], "--yes", setup=_unbind_rules, id="vehicles",
-         stderr=(f"vehicles: [{S['vehicle']}]",)),
-    case("delete_clone", 252, *T, "delete-clone", S["clone_with_rules"], "--yes", setup=_corrupt_with_clones),
-    case("list", 201, *T, "list", "--user-id", "999999", id="user"),
-    case("list", 201, *T, "list", "--tariff-id", S["tariff_foreign"], id="tariff"),
-    case("list", 201, *T, "list", "--all", "--user-id", S["user_foreign"], id="all"),
-    case("move", 219, *T, "move", S["clone"], "--user-id", S["user_fleet"], "--yes"),
-    case("move", 201, *T, "move", S["tracker_foreign"], "--user-id", S["user_fleet"], "--yes"),
-    case("move", 246, *T, "move", S["tracker_idle"], "--user-id", S["user_demo"], "--yes", id="owner"),
-    case("move", 246, *T, "move", S["tracker_idle"], "--user-id", S["user_foreign"], "--yes", id="foreign"),
-    case("move", 247, *T, "move", S["tracker_cloned"], "--user-id", S["user_other"], "--yes"),
-    case("move", 252, *T, "move", S["tracker_corrupted"], "--user-id", S["user_fleet"], "--yes"),
-    case("read", 201, *T, "read", "987654321"),
-    case("read", 252, *T, "read", S["tracker_corrupted"]),
-    case("register_retry", 201, *T, "register-retry", S["tracker_foreign"]),
-    case("register_retry", 252, *T, "register-retry", S["tracker_corrupted"]),
-    case("register_retry", 264, *T, "register-retry", S["tracker_idle"], setup=_retry_once),
-    case("register_retry", 264, *T, "register-entry", S["tracker_idle"], setup=_retry_once, id="alias"),
-    case("register_retry", 208, *T, "register-retry", S["tracker_blocked"]),
-    case("register_retry", 219, *T, "register-entry", S["clone_free"]),
-    case("register_retry", 214, *T, "register-retry", S["tracker_no_gsm"]),
-    case("settings/update", 201, *T, "settings", "update", S["tracker_foreign"], *SETTINGS),
-    case("settings/update", 252, *T, "settings", "update", S["tracker_corrupted"], *SETTINGS),
-    case("source/update", 201, *T, "source", "update", S["tracker_foreign"], "--blocked"),
-    case("source/update", 252, *T, "source", "update", S["tracker_corrupted"], "--no-blocked"),
-    case("tariff/change", 201, *T, "tariff", "change", S["tracker_foreign"], "--tariff-id", S["tariff_premium"], *TARIFF),
-    case("tariff/change", 219, *T, "tariff", "change", S["clone_free"], "--tariff-id", S["tariff_premium"], *TARIFF),
-    case("tariff/change", 221, *T, "tariff", "change", S["tracker_idle"], "--tariff-id", S["tariff_small"], *TARIFF),
-    case("tariff/change", 237, *T, "tariff", "change", S["tracker_idle"], "--tariff-id", S["tariff_premium"], *TARIFF,
-         setup=_foreign_current_tariff),
-    case("tariff/change", 238, *T, "tariff", "change", S["tracker_idle"], "--tariff-id", S["tariff_everyday"], *TARIFF, id="same"),
-    case("tariff/change", 238, *T, "tariff", "change", S["tracker_idle"], "--tariff-id", S["tariff_premium"], *TARIFF,
-         setup=_camera_tariff, id="device"),
-    case("tariff/change", 238, *T, "tariff", "change", S["tracker_idle"], "--tariff-id", S["tariff_legal"], *TARIFF, id="doc-type"),
-    case("tariff/change", 239, *T, "tariff", "change", S["tracker_idle"], "--tariff-id", "999999", *TARIFF, id="unknown"),
-    case("tariff/change", 239, *T, "tariff", "change", S["tracker_idle"], "--tariff-id", S["tariff_foreign"], *TARIFF, id="foreign"),
-    case("tariff/change", 250, *T, "tariff", "change", S["tracker_deleted"], "--tariff-id", S["tariff_premium"], *TARIFF),
-    case("tariff/change", 252, *T, "tariff", "change", S["tracker_corrupted"], "--tariff-id", S["tariff_premium"], "--repay", "--charge"),
-    # The generated command checks a hex command itself (Param.hex_if): the sandbox's 7 cannot be
-    # reached through it, so it is a usage error, exit 2, nothing sent ...
-    case("raw_command/send", 7, *T, "raw-command", "send", IDLE_DEVICE, "--command", "setparam", "--type", "hex", exit=2,
-         stderr=("--command",), id="pre-checked", note="the CLI checks hex itself"),
-    # ... and the raw `api` command, which checks nothing, gets the sandbox's 7 with its `errors`.
-    case("raw_command/send", 7, "api", "panel/tracker/raw_command/send", "-f", f"device_id={IDLE_DEVICE}", "-f", "command=setparam",
-         "-f", "type=hex", id="api", stderr=("command: Non-hex string",)),
-    case("raw_command/send", 201, *T, "raw-command", "send", "000000000000001", "--command", "setparam 101:4"),
-    case("raw_command/send", 252, *T, "raw-command", "send", CORRUPTED_DEVICE, "--command", "setparam 101:4"),
-    # batch_clone (not in the document; the registry's codes): an unknown user refuses the whole
-    # request, whatever the ids; the per-id refusals are bulk behaviour (tests/e2e/test_bulk_e2e.py)
-    case("batch_clone", 246, *T, "batch-clone", S["tracker_idle"], S["tracker"], "--user-id", "999999", id="unknown-user"),
-    case("batch_clone", 246, *T, "batch-clone", S["tracker_idle"], "--user-id", S["user_noregister"], id="sub-user"),
-]
 
 # Listed by the document, but no state causes it: bundle/import creates bundles, it looks none up
 # (as NOT_PRODUCIBLE in tests/unit/test_sandbox_panel_actions.py).
@@ -783,6 +677,53 @@ NOT_PRODUCIBLE = {("panel/tracker/bundle/import", 201): "bundle/import looks no 
 ENGINE_HANDLED = {
     ("panel/tracker/bundle/import", 247): "an existing IMEI is `skipped` by the bulk engine (tests/e2e/test_bulk_e2e.py)",
 }
+# Further lines on stderr in table mode: the answer's extra fields, by case id.
+STDERR = {
+    "corrupt-253": (f"list: [{S['clone']}]",),
+    "delete_clone-203-rules": (f"rules: [{S['rule']}]",),
+    "delete_clone-203-vehicles": (f"vehicles: [{S['vehicle']}]",),
+    "raw_command/send-7": ("command: Non-hex string",),
+}
+
+
+def on_served(setup: Callable[[Sandbox], None]) -> Setup:
+    """A unit test's setup, run on the served database."""
+    def run(panel: Panel) -> None:
+        sb = panel.sandbox()
+        try:
+            setup(sb)
+        finally:
+            sb.store.close()
+    return run
+
+
+def command_line(c: SandboxErrorCase) -> list[str]:
+    """The command that sends the case: its action's (register_entry: the `register-entry` alias of
+    register-retry), or `trackerctl api` for the cases the CLI cannot send."""
+    if c.via == "api":
+        return api_argv(c.path, c.params)
+    if c.path == "panel/tracker/register_entry":
+        return ["register-entry" if w == "register-retry" else w for w in argv_for("panel/tracker/register_retry", c.params)]
+    argv = argv_for(c.path, c.params)
+    if argv[:3] == ["panel", "tracker", "bundle"]:  # as users type it (the same command: test_panel_bundle_is_panel_tracker_bundle)
+        return ["panel", *argv[2:]]
+    return argv
+
+
+def from_sandbox(c: SandboxErrorCase) -> Any:
+    setup = on_served(c.setup) if c.setup is not None else None
+    return pytest.param(Case(c.pair[0], c.code, tuple(command_line(c)), setup, stderr=STDERR.get(c.id, ())), id=c.id)
+
+
+CLI_CASES = [
+    case("list", 201, *T, "list", "--all", "--user-id", S["user_foreign"], id="all"),
+    # The generated command checks a hex command itself (Param.hex_if): the sandbox's 7 (sent with
+    # `trackerctl api` by the table's case) cannot be reached through it: a usage error, exit 2, nothing sent
+    case("raw_command/send", 7, *T, "raw-command", "send", IDLE_DEVICE, "--command", "setparam", "--type", "hex", exit=2,
+         stderr=("--command",), id="pre-checked", note="the CLI checks hex itself"),
+]
+
+ERROR_CASES = [from_sandbox(c) for c in SANDBOX_ERROR_CASES if c.pair not in ENGINE_HANDLED] + CLI_CASES
 
 
 @pytest.mark.parametrize("c", ERROR_CASES)
