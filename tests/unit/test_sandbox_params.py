@@ -97,6 +97,16 @@ def test_a_param_and_its_alternative():
     assert validate(params, {**apn, "tracker_id": "5", "device_id": "1"})["tracker_id"] == 5  # both: the handler compares
 
 
+def test_every_rule_has_the_emulators_words():
+    import typing
+
+    from trackerctl.api.validate import Problem, Rule
+    from trackerctl.sandbox.params import error
+
+    for rule in typing.get_args(Rule):
+        assert error(Problem("x", rule, Param("x", "str", "", min_len=1, choices=("a",)))), rule
+
+
 # ---- one rule, two front ends: the CLI refuses what the emulator refuses ---------------------------
 def valid(p: Param) -> object:
     if p.choices:

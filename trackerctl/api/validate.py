@@ -41,6 +41,7 @@ Rule = Literal[
     "length", "printable", "no_angle", "digits", "month", "choice",  # strings
     "count", "unique", "null_item",  # arrays: number of items, duplicates, null items
     "hex_if",  # not hex although another param says it is
+    "invalid",  # anything else pydantic refuses
 ]
 _ERROR_RULES: dict[str, Rule] = {
     "missing": "missing", "extra_forbidden": "unknown",
@@ -49,6 +50,9 @@ _ERROR_RULES: dict[str, Rule] = {
     "string_type": "text", "string_unicode": "unicode", "string_too_short": "length", "string_too_long": "length",
     "literal_error": "choice", "too_short": "count", "too_long": "count",
 }
+
+
+_OWN_RULES = frozenset({"integer", "unicode", "printable", "no_angle", "digits", "month", "unique", "null_item"})  # raised here
 
 
 @dataclass(frozen=True)
@@ -243,7 +247,9 @@ def _rule(error_type: str, ctx: dict[str, Any], param: Param | None) -> Rule:
         return "minimum" if param is not None and ctx.get("ge") == param.ge else "int64"
     if error_type == "less_than_equal":
         return "maximum" if param is not None and ctx.get("le") == param.le else "int64"
-    return _ERROR_RULES.get(error_type, error_type)  # type: ignore[return-value]  # our own types are rules
+    if error_type in _ERROR_RULES:
+        return _ERROR_RULES[error_type]
+    return error_type if error_type in _OWN_RULES else "invalid"  # type: ignore[return-value]
 
 
 def _across(params: tuple[Param, ...], given: dict[str, Any], at_fault: set[str]) -> list[Problem]:

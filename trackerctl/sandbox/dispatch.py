@@ -10,8 +10,9 @@ A handler module declares each action with `@action`:
 credential act as the demo user or the demo panel account), refuses a credential of the wrong kind
 (an API key where a session is needed: 4; a two-factor hash elsewhere than `user/auth/code/*`: 276),
 checks the sub-user right or panel permission (13), validates the parameters against the action's
-`Param` list, by default the CLI registry's (7 with an `errors` list), and calls the handler with
-the validated parameters. A handler returns the answer's fields (`{"value": ...}`) or raises
+`Param` list, by default the CLI registry's, with the CLI's own rules (`sandbox/params.py` over
+`trackerctl/api/validate.py`: 7 with an `errors` list), and calls the handler with the validated
+parameters. A handler returns the answer's fields (`{"value": ...}`) or raises
 `ApiFailure(code, **extra)`; the whole request is one transaction, rolled back on a failure.
 
 Adding a module: write `sandbox/<resource>.py` with its `@action` functions and name it in

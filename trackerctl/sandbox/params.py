@@ -107,4 +107,6 @@ _WORDS = {
     "unique": "must not contain duplicate items",
     "null_item": "must not contain null items",
     "hex_if": "Non-hex string",  # the user document's example of a code 7 answer
+    "unknown": "is not a parameter of this action",
+    "invalid": "is not valid",
 }
