@@ -26,6 +26,7 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("TRACKERCTL_CA_BUNDLE", "CA certificates to trust, as --ca-bundle."),
     ("TRACKERCTL_MAX_ATTEMPTS", "Tries per request, the first included, for answers that may be retried (1 to 20; default 6)."),
     ("TRACKERCTL_MAX_ANSWER_MB", "The largest answer read, in MiB after decompression (a positive whole number; default 64); a larger one is exit 5."),
+    ("TRACKERCTL_TYPER_PATCH", "0 leaves out trackerctl's faster handling of Typer's parameters (start-up is slower; for telling a Typer upgrade's fault from trackerctl's)."),
     ("NO_COLOR", "When set, plain text without colour, as --no-color."),
     ("TRACKERCTL_HASH", "The user-API credential (session hash or API key), used over any stored one."),
     ("TRACKERCTL_PANEL_HASH", "The panel session hash, used over any stored one."),
