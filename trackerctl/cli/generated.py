@@ -21,12 +21,11 @@ from trackerctl.cli.framework import Command
 from trackerctl.cli.lazy import LazyGroup
 from trackerctl.cli.options import with_global_options
 
-# One line for each group of the mirrored tree (leaves take their action's summary).
+# One line for each group of the mirrored tree below the top level (whose lines are app.TOP_LEVEL's);
+# leaves take their action's summary.
 GROUP_HELP: dict[tuple[str, ...], str] = {
-    ("tracker",): "User API: the trackers of the logged-in user (tracker/*).",
     ("tracker", "tags"): "Tags bound to a tracker.",
     ("tracker", "raw-command"): "Raw GPRS commands to a device.",
-    ("panel",): "Dealer panel API (panel/*): needs `trackerctl auth login --panel`.",
     ("panel", "tracker"): "The dealer's trackers, clones, bundles and tariffs (panel/tracker/*).",
     ("panel", "tracker", "active"): "Billing activity of trackers.",
     ("panel", "tracker", "active", "history"): "Month-by-month activity.",
@@ -61,8 +60,17 @@ def registry_group(prefix: tuple[str, ...], overrides: dict[str, Any] | None = N
                 children[name] = (overrides.get(name) or _leaf_loader(action, path), action.summary)
             else:
                 sub = prefix + (name,)
-                children[name] = (_group_loader(sub), GROUP_HELP.get(sub, f"{' '.join(sub)} commands."))
-    return LazyGroup(name=prefix[-1], children=children, help=GROUP_HELP.get(prefix), no_args_is_help=True)
+                children[name] = (_group_loader(sub), group_help(sub))
+    return LazyGroup(name=prefix[-1], children=children, help=group_help(prefix), no_args_is_help=True)
+
+
+def group_help(prefix: tuple[str, ...]) -> str:
+    """The one line of help of the group at `prefix`: the same in its parent's listing and its own help."""
+    from trackerctl.cli.app import TOP_LEVEL
+
+    if len(prefix) == 1 and prefix[0] in TOP_LEVEL:
+        return TOP_LEVEL[prefix[0]][1]
+    return GROUP_HELP.get(prefix, f"{' '.join(prefix)} commands.")
 
 
 def _group_loader(prefix: tuple[str, ...]) -> Any:
