@@ -26,9 +26,9 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from trackerctl.api.action import Param
+from trackerctl.api.action import Api, Param
 from trackerctl.sandbox import sessions
 from trackerctl.sandbox.codes import ApiFailure
 from trackerctl.sandbox.params import validate
@@ -40,7 +40,6 @@ ACTION_MODULES = ("user", "panel_account", "tracker", "panel_tracker", "panel_bu
 IMPLICIT_USER_LOGIN = "demo@example.com"
 IMPLICIT_PANEL_LOGIN = "1000"
 
-ApiName = Literal["user", "panel"]
 SESSION_KINDS = frozenset({"session", "api_key"})  # what user actions accept by default
 
 
@@ -81,7 +80,7 @@ Handler = Callable[[Ctx, dict[str, Any]], dict[str, Any]]
 @dataclass(frozen=True)
 class ActionDef:
     path: str
-    api: ApiName
+    api: Api
     handler: Handler
     public: bool = False  # needs no credential (user/auth, panel/account/auth)
     rights: tuple[str, ...] = ()  # sub-user rights needed (masters have them all)
@@ -96,7 +95,7 @@ ACTIONS: dict[str, ActionDef] = {}
 def action(
     path: str,
     *,
-    api: ApiName,
+    api: Api,
     right: str | tuple[str, ...] | None = None,
     permission: tuple[str, str] | tuple[tuple[str, str], ...] | None = None,
     sessions: Iterable[str] = SESSION_KINDS,

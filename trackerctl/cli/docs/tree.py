@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from trackerctl.config import BUILTIN_PROFILES, DEFAULT_PROFILE
+
 PROFILES = "profiles"  # dynamic: the profile names in the config file, plus the built-in ones
 FILES = "files"  # dynamic: file names
 
 # Built-in profiles that exist without being written down (trackerctl.config.names()).
-BUILTIN_PROFILE_NAMES = ("default", "sandbox")
+BUILTIN_PROFILE_NAMES = (DEFAULT_PROFILE, *BUILTIN_PROFILES)
 
 
 @dataclass(frozen=True)
