@@ -41,7 +41,7 @@ class Session:
     env: Mapping[str, str]
     client_factory: Callable[[], "ApiClient"] = field(repr=False, default=None)  # type: ignore[assignment]
     notice: Callable[[str], None] = lambda msg: None
-    offline: bool = False  # --dry-run: never log in
+    offline: bool = False  # --dry-run (the client prints requests, never sends them): never log in or renew
     # The in-process sandbox: a stored credential it never issued (a real server's session, kept
     # for the profile) is not sent, so the command acts as the demo user (CLI-CONTRACT.md 9).
     issued: Callable[[str], bool] | None = field(repr=False, default=None)
@@ -120,8 +120,8 @@ class Session:
 
     def logout(self, api: "Api") -> "Secret | None":
         """End the stored session on the server (API keys have none to end) and forget it, with a
-        kept password; the stored secret, or None. A credential in the environment is left alone,
-        and under --dry-run the request is only printed and nothing is forgotten."""
+        kept password; the stored secret, or None. A credential in the environment is left alone.
+        (Under --dry-run the request is printed and the command ends there: nothing is forgotten.)"""
         secret = self.store.get(self.profile, api, include_env=False)
         if secret is None:
             return None
@@ -130,9 +130,8 @@ class Session:
         except ApiError as e:
             if e.code not in (3, 4):  # already ended, or an API key: nothing to end
                 raise
-        if not self.offline:
-            self.store.delete(self.profile, api)
-            self.store.delete(self.profile, f"{api}_password")  # type: ignore[arg-type]
+        self.store.delete(self.profile, api)
+        self.store.delete(self.profile, f"{api}_password")  # type: ignore[arg-type]
         return secret
 
 

@@ -8,7 +8,7 @@ from email.utils import formatdate
 import httpx
 import pytest
 
-from trackerctl.api.client import ApiClient, RetryPolicy, parse_retry_after, resolve_base_url
+from trackerctl.api.client import ApiClient, DryRun, DryRunStop, RetryPolicy, parse_retry_after, resolve_base_url
 from trackerctl.api.connection import HttpxExchange
 from trackerctl.api.errors import (
     EXIT_AUTH,
@@ -36,7 +36,8 @@ def make(handler, **kw) -> tuple[ApiClient, list[httpx.Request]]:
 
     kw.setdefault("credential", lambda api: HASH)
     kw.setdefault("retry", FAST)
-    return ApiClient("https://api.example.com/v2", exchange=HttpxExchange(transport=httpx.MockTransport(record)), **kw), seen
+    kw.setdefault("exchange", HttpxExchange(transport=httpx.MockTransport(record)))
+    return ApiClient("https://api.example.com/v2", **kw), seen
 
 
 def ok(body: dict) -> httpx.Response:
@@ -178,8 +179,10 @@ def test_no_credential_sends_nothing():
 
 def test_dry_run_describes_with_masked_credential_and_sends_nothing():
     printed: list[dict] = []
-    client, seen = make(lambda r, n: ok({}), dry_run=printed.append)
-    client.call("tracker/read", {"tracker_id": 5})
+    client, seen = make(lambda r, n: ok({}), exchange=DryRun(printed.append))
+    with pytest.raises(DryRunStop) as stop:  # no answer to go on with: the command ends, exit 0
+        client.call("tracker/read", {"tracker_id": 5})
+    assert stop.value.code == 0
     assert seen == []
     (req,) = printed
     assert req["headers"]["Authorization"] == "NVX a6aa…5fc3" and req["body"] == {"tracker_id": 5}

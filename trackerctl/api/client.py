@@ -27,7 +27,8 @@ nested deeper than the parser goes) is `BadResponse`, never an internal error.
 
 The bytes travel through `trackerctl.api.connection`: a keep-alive pool on http.client, or httpx
 when a proxy is set; or through the `exchange` given (the in-process sandbox, a test's
-`HttpxExchange` over an httpx.MockTransport). The timeout is a deadline for one exchange.
+`HttpxExchange` over an httpx.MockTransport, or `DryRun`, which prints each request instead of
+sending it: `--dry-run`, like httpie's `--offline`). The timeout is a deadline for one exchange.
 """
 
 from __future__ import annotations
@@ -170,7 +171,6 @@ class ApiClient:
         retry: RetryPolicy = RetryPolicy(),
         trace: Callable[[str], None] | None = None,
         notice: Callable[[str], None] | None = None,
-        dry_run: Callable[[dict[str, Any]], None] | None = None,
         max_connections: int = 8,
         auth_required: bool = True,
         max_answer: int = MAX_ANSWER,
@@ -183,7 +183,6 @@ class ApiClient:
         self._retry = retry
         self._trace = trace
         self._notice = notice
-        self._dry_run = dry_run
         self._max_connections = max_connections
         self._auth_required = auth_required
         self._max_answer = max_answer
@@ -213,12 +212,9 @@ class ApiClient:
         path = path.strip("/")
         body = dict(body or {})
         hash_ = credential or (self._hash(api) if api else None)
-        if api and not hash_ and self._auth_required and not self._dry_run:
+        if api and not hash_ and self._auth_required:
             message, hint = _login_advice(api)
             raise AuthError(message, hint=hint)
-        if self._dry_run:
-            self._dry_run(self._describe(path, body, hash_))
-            return {"success": True}
         repeat_open = read_only or idempotent or path in LOGIN_PATHS
         renewed = False
         reached = False  # some attempt may have reached the server (it answered, or the request left)
@@ -259,14 +255,18 @@ class ApiClient:
                 self._notice(f"{reason}; retrying {path} in {wait:.1f}s (attempt {attempt + 1} of {self._retry.attempts})")
             time.sleep(wait)
 
-    def reserve_connections(self, n: int) -> None:
-        """Keep up to `n` connections, for `n` threads sharing this client; call before they start."""
+    def reserve_connections(self, n: int) -> int:
+        """Keep up to `n` connections, for `n` threads sharing this client; call before they start.
+        Returns how many threads to start: `n`, or fewer when the exchange given takes fewer
+        requests at a time (`DryRun` one, so that a job's lines come in its order)."""
         with self._lock:
             if n > self._max_connections:
                 self._max_connections = n
                 if self._http is not None and self._own_exchange:
                     self._http.close()
                     self._http = None
+            limit = None if self._own_exchange else getattr(self._http, "max_connections", None)
+            return n if limit is None else min(n, limit)
 
     def close(self) -> None:
         if self._http is not None:
@@ -375,9 +375,35 @@ class ApiClient:
         err.retry_after = _retry_after(resp)
         raise err
 
-    def _describe(self, path: str, body: dict[str, Any], hash_: str | None) -> dict[str, Any]:
-        headers = {k: _mask_header(k, v) for k, v in _headers(hash_).items()}
-        return {"method": "POST", "url": f"{self.base_url}/{path}", "headers": headers, "body": _mask_tree(body)}
+
+class DryRunStop(SystemExit):
+    """Raised by `DryRun` once a request is printed. Nothing was sent, so no answer comes to go on
+    with: the command ends there, successfully (exit 0, as `sys.exit(0)` would; every `except
+    Exception` lets it through). The bulk engine's workers print their other chunks before it ends
+    the job (CLI-CONTRACT.md section 8)."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+
+class DryRun:
+    """An exchange (`trackerctl.api.connection`'s interface) that prints each request instead of
+    sending it (`--dry-run`; httpie's `--offline`): `write` gets `{method, url, headers, body}` with
+    the credential in Authorization and the body's secrets masked as a trace masks them, then
+    `DryRunStop` is raised. One request at a time (`max_connections`), so lines come in order."""
+
+    max_connections = 1
+
+    def __init__(self, write: Callable[[dict[str, Any]], None]) -> None:
+        self._write = write
+
+    def post(self, url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> "Reply":
+        self._write({"method": "POST", "url": url, "headers": {k: _mask_header(k, v) for k, v in headers.items()},
+                     "body": _mask_tree(json.loads(body))})
+        raise DryRunStop()
+
+    def close(self) -> None:
+        pass
 
 
 class _Retry(Exception):
@@ -415,7 +441,7 @@ class _Retry(Exception):
 
 
 def _headers(hash_: str | None) -> dict[str, str]:
-    """What every request carries (a dry run prints the same, the credential masked)."""
+    """What every request carries."""
     headers = {"Content-Type": "application/json", "Accept": "application/json", "Accept-Encoding": "gzip",
                "User-Agent": USER_AGENT}
     if hash_:

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trackerctl.api.action import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from trackerctl.api.client import DryRunStop
 from trackerctl.api.errors import NOT_PROCESSED_CODES, ApiError, AuthError, OutcomeUnknown, TrackerctlError, UsageError
 from trackerctl.bulk.strategies import (
     SUCCEEDED,
@@ -307,6 +308,7 @@ class _Pool:
         self._out: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._halted = False
         self._exhausted = False
+        self._printed: DryRunStop | None = None  # --dry-run: requests printed, not sent (no outcome)
         self.stopping = threading.Event()  # Ctrl-C: drop everything
         self._alive = concurrency
         self._threads = [threading.Thread(target=self._loop, name=f"bulk-{i}", daemon=True) for i in range(concurrency)]
@@ -356,6 +358,8 @@ class _Pool:
                 raise msg
             else:
                 yield msg
+        if self._printed is not None:  # every task's request was printed (--dry-run): the run ends so
+            raise self._printed
 
     def _next(self, me: int) -> Any:
         with self._cond:
@@ -385,6 +389,9 @@ class _Pool:
                     return
                 try:
                     out = self._work(task, self)
+                except DryRunStop as printed:  # no answer will come: the other tasks are printed too
+                    self._printed = printed
+                    continue
                 except BaseException as e:  # a bug: hand it to the caller's thread
                     if not self.stopping.is_set():
                         self._out.put(e)

@@ -65,8 +65,6 @@ def api(
         confirm(app_, known, body, what=f"api {clean}")  # destructive: as its command asks
     answer = app_.client().call(clean, body, api="panel" if clean.startswith("panel/") else "user",
                                 read_only=known.read_only if known else False)
-    if app_.options.dry_run:
-        return
     records = known.result if known else next((k for k in RECORD_KEYS if k in answer), None)
     app_.output.result(answer, records=records, columns=known.columns if known else ())
 

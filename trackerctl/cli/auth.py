@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import getpass
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
 from trackerctl.config import Config
 from trackerctl.credentials import env_credential
-from trackerctl.session import AUTH_PATH, LOGIN_ENV, check_login
+from trackerctl.session import LOGIN_ENV
 
 app = typer.Typer(name="auth", help="Log in and out of both APIs; show or print stored credentials.",
                   rich_markup_mode=None, add_completion=False, no_args_is_help=True)
@@ -62,10 +61,6 @@ def login(
     else:
         password = env_credential(a.env, password_var) or _prompt(
             a, "Password: ", hidden=True, missing=f"no password: use --password-stdin, or set {password_var}")
-    if a.options.dry_run:  # the same checks, then the request printed (the password masked)
-        check_login(api, who, password)
-        a.client().call(AUTH_PATH[api], {"login": who, "password": password}, api=None)
-        return
     code_prompt = (lambda factor: _prompt(a, f"Two-factor code (sent by {factor}): ", hidden=False, missing="")) if a.interactive() else None
     result = a.session.login(api, who, password, code_prompt=code_prompt, remember=remember)
     _remember_login(a, setting, who)
@@ -82,8 +77,6 @@ def _store_api_key(a: AppContext, from_stdin: bool) -> None:
     if not key or not key.isalnum():
         raise UsageError("invalid API key: it is a string of letters and digits (made in the web interface)")
     a.client().call(USER_CHECK, {}, api="user", credential=key)  # one call: is it a working key?
-    if a.options.dry_run:
-        return
     stored = a.credentials.set(a.profile_name, "user", key)
     a.output.notice(f"API key stored in {_where(a, stored)} for profile {a.profile_name}")
     _warn_env_override(a, "user")
@@ -119,9 +112,7 @@ def status(
 
 
 def _status_of(a: AppContext, name: str) -> dict[str, Any]:
-    sub = AppContext(env=a.env, stdin=a.stdin, stdout=a.stdout, stderr=a.stderr, terminal=a.terminal)
-    sub.options = dataclasses.replace(a.options, profile=name, dry_run=False)
-    sub.__dict__["credentials"] = a.credentials
+    sub = a.for_profile(name)
     row: dict[str, Any] = {"profile": name, "current": name == a.profile_name}
     try:
         row["api_url"] = sub.api_url
@@ -175,8 +166,6 @@ def logout(app_: AppContext, panel: PanelFlag = False) -> None:
 
     api = "panel" if panel else "user"
     stored = app_.session.logout(api)
-    if app_.options.dry_run:
-        return
     if stored:
         app_.output.notice(f"logged out of the {api} API (profile {app_.profile_name})")
     if app_.env.get(ENV_VARS[api]):

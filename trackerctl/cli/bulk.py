@@ -27,10 +27,7 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     body, items, chunk_size, concurrency = _prepare(app, action, values)
     confirm(app, action, body, what=f"{' '.join(action.command_path)} with {len(items)} ids")
     client = app.client()
-    if app.options.dry_run:
-        _dry_run(app, action, body, items, chunk_size)
-        return
-    client.reserve_connections(concurrency)
+    concurrency = client.reserve_connections(concurrency)
 
     def call(request: dict[str, Any], idempotent: bool) -> dict[str, Any]:
         return client.call(action.path, request, api=action.api, read_only=action.read_only, idempotent=idempotent)
@@ -108,10 +105,7 @@ def run_get_states(app: AppContext, action: Action, values: dict[str, Any]) -> N
 
     body, items, chunk_size, concurrency = _prepare(app, action, values)
     client = app.client()
-    if app.options.dry_run:
-        _dry_run(app, action, body, items, chunk_size)
-        return
-    client.reserve_connections(concurrency)
+    concurrency = client.reserve_connections(concurrency)
 
     def call(request: dict[str, Any]) -> dict[str, Any]:
         return client.call(action.path, request, api=action.api)
@@ -143,14 +137,6 @@ def _prepare(app: AppContext, action: Action, values: dict[str, Any]) -> tuple[d
     if len(items) < len(given):
         app.output.notice(f"{len(given) - len(items)} repeated {'IMEIs' if key == 'imeis' else 'ids'} left out")
     return body, items, chunk_size, concurrency
-
-
-def _dry_run(app: AppContext, action: Action, body: dict[str, Any], items: list[Any], chunk_size: int) -> None:
-    """One printed request per chunk (the client prints it and sends nothing)."""
-    client = app.client()
-    for start in range(0, len(items), chunk_size):
-        client.call(action.path, {**body, action.bulk_key or "": items[start : start + chunk_size]},
-                    api=action.api, read_only=action.read_only)
 
 
 def _interrupted(job: Any, counts: Counter[str]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -109,6 +109,27 @@ class AppContext:
     def interactive(self) -> bool:
         """A person is there to answer a prompt: stdin and stderr are terminals."""
         return self.terminal.stdin_tty and self.terminal.stderr_tty
+
+    # -- --dry-run: a transport that prints requests instead of sending them (httpie's --offline) --
+    @property
+    def offline(self) -> bool:
+        """--dry-run: the client's exchange is `DryRun`, which prints each request and ends the
+        command (CLI-CONTRACT.md section 3). So nothing logs in first, no credential is required,
+        and nothing needs confirming: commands never ask about it."""
+        return self.options.dry_run
+
+    @property
+    def confirmed(self) -> bool:
+        """Destructive actions go ahead without a question: --yes, or --dry-run (nothing is sent)."""
+        return self.options.yes or self.offline
+
+    def for_profile(self, name: str) -> "AppContext":
+        """This run for profile `name` (`auth status` checks each): the same streams, options and
+        credential store. Its requests are sent even under --dry-run: a status is what works now."""
+        sub = AppContext(env=self._env, stdin=self._stdin, stdout=self._stdout, stderr=self._stderr, terminal=self.terminal)
+        sub.options = replace(self.options, profile=name, dry_run=False)
+        sub.__dict__["credentials"] = self.credentials
+        return sub
 
     # -- settings, resolved: command line, then environment, then profile, then default -------
     @cached_property
@@ -226,7 +247,7 @@ class AppContext:
             self.env,
             client_factory=self.client,
             notice=self.output.notice,
-            offline=self.options.dry_run,
+            offline=self.offline,
             issued=self.sandbox.issued if self.api_url == SANDBOX else None,
         )
 
@@ -239,16 +260,19 @@ class AppContext:
 
     def client(self) -> "ApiClient":
         if self._client is None:
-            from trackerctl.api.client import SANDBOX, ApiClient, RetryPolicy
+            from trackerctl.api.client import SANDBOX, ApiClient, DryRun, RetryPolicy
 
             base, exchange, verify = self.api_url, None, True
             if base == SANDBOX:
-                from trackerctl.sandbox.exchange import SandboxExchange
-
-                exchange = SandboxExchange(self.sandbox)
                 base = "http://sandbox.invalid/v2"
             elif base.startswith("https://"):
                 verify = self._tls_context()
+            if self.offline:  # chosen here once: no command asks whether requests are sent
+                exchange = DryRun(self._print_request)
+            elif self.api_url == SANDBOX:
+                from trackerctl.sandbox.exchange import SandboxExchange
+
+                exchange = SandboxExchange(self.sandbox)
             self._client = ApiClient(
                 base,
                 credential=self.session.credential,
@@ -258,8 +282,7 @@ class AppContext:
                 exchange=exchange,
                 trace=self._trace if self.options.verbose else None,
                 notice=self.output.notice,
-                dry_run=self._print_request if self.options.dry_run else None,
-                auth_required=self.api_url != SANDBOX,
+                auth_required=self.api_url != SANDBOX and not self.offline,
                 retry=RetryPolicy(attempts=self.max_attempts),
                 max_answer=self.max_answer,
             )

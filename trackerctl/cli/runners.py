@@ -31,8 +31,6 @@ def send(app: AppContext, action: Action, body: dict[str, Any]) -> None:
     """One request with a checked body: confirmed where destructive, sent, its answer rendered."""
     confirm(app, action, body)
     answer = app.client().call(action.path, body, api=action.api, read_only=action.read_only)
-    if app.options.dry_run:
-        return
     app.output.result(answer, records=action.result, columns=action.columns)
     if set(answer) <= {"success"} and app.output.format in ("table", "csv"):
         app.output.notice(f"done: {' '.join(action.command_path)}")  # json says {}; a person wants a word
@@ -169,10 +167,11 @@ def _item_name(p: Param) -> str:
 
 def confirm(app: AppContext, action: Action, body: dict[str, Any], *, what: str | None = None) -> None:
     """Destructive actions: ask on a terminal; elsewhere require --yes (nothing is sent otherwise).
+    No question under --yes or --dry-run (`AppContext.confirmed`).
 
     `what` names the command line in the question; by default the command and its primary key.
     """
-    if not action.destructive or app.options.yes or app.options.dry_run:
+    if not action.destructive or app.confirmed:
         return
     if what is None:
         keys = " ".join(str(body[p.name]) for p in action.positionals if p.name in body)
@@ -195,9 +194,6 @@ def run_all_pages(app: AppContext, action: Action, values: dict[str, Any]) -> No
         raise UsageError("--all pages through everything: leave out --offset and --limit")
     base = request_body(app, action, values)
     client = app.client()
-    if app.options.dry_run:
-        client.call(action.path, {**base, "offset": 0, "limit": PAGE_SIZE}, api=action.api)
-        return
     state = {"count": None, "seen": 0}
 
     def pages() -> Iterator[dict[str, Any]]:

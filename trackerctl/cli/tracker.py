@@ -57,19 +57,17 @@ def watch_states(app: AppContext, tracker_ids: list[int], every: float) -> None:
     states = REGISTRY.by_path("tracker/get_states")
     body = build_request(states, {"trackers": ids, "list_blocked": True, "allow_not_exist": True})
     client = app.client()
-    if app.options.dry_run:
-        client.call(states.path, body, api="user")
-        return
     try:
+        answer = client.call(states.path, body, api="user")  # before the view opens: a first error leaves it unopened
         with app.output.live(WATCH_COLUMNS) as update:
             while True:
-                answer = client.call(states.path, body, api="user")
                 found = answer.get("states") or {}
                 rows = [{"tracker_id": i, **found[str(i)]} for i in ids if str(i) in found]
                 rows += [{"tracker_id": i, "connection_status": "blocked"} for i in answer.get("blocked") or []]
                 rows += [{"tracker_id": i, "connection_status": "not found"} for i in answer.get("not_exist") or []]
                 update(rows)
                 time.sleep(every)
+                answer = client.call(states.path, body, api="user")
     except KeyboardInterrupt:
         raise Interrupted("interrupted") from None
 
