@@ -315,3 +315,49 @@ def test_max_attempts_in_other_digits_is_a_usage_error(tmp_path):
     env = {"TRACKERCTL_CONFIG": str(tmp_path / "config.toml"), "TRACKERCTL_MAX_ATTEMPTS": "\u00b2", "TRACKERCTL_HASH": "a" * 32}
     result = CliRunner().invoke(build_cli(), ["--api-url", "sandbox", "tracker", "list"], obj=AppContext(env=env))
     assert result.exit_code == 2 and "TRACKERCTL_MAX_ATTEMPTS" in result.stderr and "internal" not in result.stderr
+
+
+# ---- --dry-run is a transport (DryRun in api/client.py, chosen in AppContext.client) ----------------
+def test_a_dry_run_prints_only_requests_even_where_a_table_or_a_live_view_would_be_drawn(env):
+    from trackerctl.output import Terminal
+
+    terminal = Terminal(stdin_tty=True, stdout_tty=True, stderr_tty=True, width=80)
+    for argv, lines in ((["tracker", "read", "5"], 1), (["tracker", "delete", "5"], 1),  # no question on a terminal
+                        (["panel", "tracker", "list", "--all"], 1), (["tracker", "get-state", "1", "2", "--watch", "1"], 1),
+                        (["tracker", "get-states", "1", "2", "3", "--chunk-size", "1", "--concurrency", "3"], 3),
+                        (["panel", "tracker", "batch-delete-clones", "1", "2", "3", "--chunk-size", "2"], 2)):
+        app = AppContext(env={**env, "TRACKERCTL_API_URL": "us"}, terminal=terminal)
+        result = CliRunner().invoke(build_cli(), ["--dry-run", *argv], obj=app)
+        assert result.exit_code == 0, (argv, result.stderr)
+        assert len(requests(result)) == lines, (argv, result.stdout)  # nothing but the requests, in order
+    pages = run({**env, "TRACKERCTL_API_URL": "us"}, "--dry-run", "panel", "tracker", "list", "--all")
+    assert requests(pages)[0]["body"] == {"offset": 0, "limit": 1000}
+    chunks = run({**env, "TRACKERCTL_API_URL": "us"}, "--dry-run", "tracker", "get-states", *map(str, range(1, 8)),
+                 "--chunk-size", "2", "--concurrency", "4")
+    assert [r["body"]["trackers"] for r in requests(chunks)] == [[1, 2], [3, 4], [5, 6], [7]]
+
+
+def test_a_dry_run_login_or_logout_stores_and_forgets_nothing(env, tmp_path):
+    bare = {k: v for k, v in env.items() if "HASH" not in k} | {"TRACKERCTL_API_URL": "us"}
+    key = run(bare, "--dry-run", "auth", "login", "--api-key", "--password-stdin", input="abc123\n")
+    assert key.exit_code == 0 and requests(key)[0]["url"].endswith("/user/get_info") and "abc123" not in key.stdout
+    login = run(bare, "--dry-run", "auth", "login", "--login", "demo@example.com", "--password-stdin", input="demo\n")
+    assert login.exit_code == 0 and requests(login)[0]["body"] == {"login": "demo@example.com", "password": "…"}
+    assert not (tmp_path / "cfg" / "credentials.json").exists()
+    stored = run(bare, "--api-url", "sandbox", "auth", "login", "--login", "demo@example.com", "--password-stdin", input="demo\n")
+    assert stored.exit_code == 0, stored.stderr
+    logout = run(bare, "--dry-run", "--api-url", "sandbox", "auth", "logout")
+    assert logout.exit_code == 0 and requests(logout)[0]["url"].endswith("/user/logout")
+    assert run(bare, "auth", "token", "--api-url", "sandbox").exit_code == 0  # still stored
+
+
+def test_terminal_facts_are_read_once_by_the_context():
+    import io
+
+    from trackerctl.output import Terminal
+
+    piped = AppContext(env={"NO_COLOR": "0", "COLUMNS": "132"}, stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO())
+    assert piped.terminal == Terminal(width=132, no_color=True)  # NO_COLOR: any non-empty value
+    assert piped.output_format == "json" and not piped.interactive()
+    given = AppContext(env={}, terminal=Terminal(stdin_tty=True, stdout_tty=True, stderr_tty=True))
+    assert given.output_format == "table" and given.interactive() and given.output.terminal is given.terminal
