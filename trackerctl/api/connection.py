@@ -10,6 +10,9 @@ Two ways behind one interface, `post(url, headers, body, timeout) -> Reply`:
   environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, with NO_PROXY), and custom httpx transports
   (tests' httpx.MockTransport).
 
+The client also takes other exchanges of the same interface: `SandboxExchange` (the in-process
+sandbox) and `trackerctl.api.client.DryRun` (`--dry-run`: prints each request, sends nothing).
+
 Why two, measured (`tests/bench/bench_bulk.py design`: `tracker/read` against `sandbox serve` on
 loopback, threads sharing one client; one run, medians of 3): 2,157 req/s at 0.23 ms of client
 CPU per request for this pool against 1,169 req/s at 0.63 ms for httpx.Client sequentially, and
