@@ -78,3 +78,22 @@ def serve(home, tmp_path):
     yield start
     for s in started:
         s.stop()
+
+
+def wait_for_line(stream, prefix: str, timeout: float = 30) -> str:
+    """Read `stream` (a child's pipe) until a line starts with `prefix`: an event to wait on instead
+    of a sleep. What was read, that line included; fails the test when it does not come in time."""
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for line in stream:
+            lines.append(line)
+            if line.startswith(prefix):
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    if not found.wait(timeout):
+        pytest.fail(f"no line starting with {prefix!r} within {timeout:g} s: {''.join(lines)[-2000:]}")
+    return "".join(lines)

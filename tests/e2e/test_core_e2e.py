@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import TRACKERCTL, cli
+from tests.e2e.conftest import TRACKERCTL, cli, wait_for_line
 from trackerctl.sandbox.app import Sandbox
 
 pytestmark = pytest.mark.e2e
@@ -121,11 +121,11 @@ def test_exit_codes(home, server):
 def test_interrupt_is_130_without_traceback(home, serve):
     slow = serve("--latency", "20000")
     env = {**home, "TRACKERCTL_API_URL": slow.url, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef"}
-    proc = subprocess.Popen([*TRACKERCTL, "tracker", "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    proc = subprocess.Popen([*TRACKERCTL, "-v", "tracker", "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = wait_for_line(proc.stderr, "> POST")  # the request is on its way: the answer takes 20 s
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 130 and out == "" and "Traceback" not in err and "interrupted" in err
+    assert proc.returncode == 130 and out == "" and "Traceback" not in seen + err and "interrupted" in err
 
 
 def test_two_factor_login_non_interactive_is_refused_with_advice(home, server):
@@ -292,11 +292,11 @@ def test_two_factor_code_prompt_on_a_terminal(home, server):
 def test_sigterm_ends_like_ctrl_c(home, serve):
     slow = serve("--latency", "20000")
     env = {**home, "TRACKERCTL_API_URL": slow.url, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef"}
-    proc = subprocess.Popen([*TRACKERCTL, "tracker", "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    proc = subprocess.Popen([*TRACKERCTL, "-v", "tracker", "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = wait_for_line(proc.stderr, "> POST")
     proc.terminate()
     out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 130 and out == "" and "Traceback" not in err
+    assert proc.returncode == 130 and out == "" and "Traceback" not in seen + err
 
 
 def test_dry_run_never_logs_in(home, server):

@@ -108,19 +108,17 @@ def test_clone_splits_1200_ids_into_1000_200_and_keeps_the_other_fields():
 
 
 def test_concurrency_keeps_that_many_requests_in_flight():
-    in_flight, peak, lock = [0], [0], threading.Lock()
+    """Each request waits until 8 are in flight at once (a barrier, not a sleep): with fewer workers
+    the barrier breaks and the job fails; 40 requests pass it 5 times."""
+    together = threading.Barrier(8, timeout=10)
+    passed = []
 
     def answer(body, idem):
-        with lock:
-            in_flight[0] += 1
-            peak[0] = max(peak[0], in_flight[0])
-        time.sleep(0.02)
-        with lock:
-            in_flight[0] -= 1
+        passed.append(together.wait())
         return {"success": True}
 
-    list(BulkJob(answer, ImportBundles(), {}, imeis(40), chunk_size=1, concurrency=8).run())
-    assert peak[0] == 8
+    out = list(BulkJob(answer, ImportBundles(), {}, imeis(40), chunk_size=1, concurrency=8).run())
+    assert len(out) == 40 and len(passed) == 40 and not together.broken
 
 
 def test_progress_counts_every_item_once():
@@ -447,16 +445,22 @@ def test_interrupt_stops_taking_work_and_passes_on_what_finishes_in_time():
 
 
 def test_interrupt_with_no_grace_abandons_the_requests_under_way():
+    release, first = threading.Event(), threading.Lock()
+
     def answer(body, idem):
-        time.sleep(0.3)
+        if not first.acquire(blocking=False):  # every request but the first hangs until the test ends
+            release.wait(10)
         return {"success": True}
 
     job = BulkJob(answer, ImportBundles(), {}, imeis(100), chunk_size=10, concurrency=2)
-    with pytest.raises(KeyboardInterrupt):
-        for _ in job.run():
-            raise KeyboardInterrupt
-    assert list(job.finish(grace=0)) == []
-    assert job.unfinished() == (99, 20)  # 9 finished with the first but were never passed on
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in job.run():
+                raise KeyboardInterrupt
+        assert list(job.finish(grace=0)) == []
+        assert job.unfinished() == (99, 20)  # 9 finished with the first but were never passed on
+    finally:
+        release.set()
 
 
 # ---- get_states -----------------------------------------------------------------------------------
