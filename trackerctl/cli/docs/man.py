@@ -341,7 +341,7 @@ def _errors_section(a: Any) -> list[str]:
 
 def _error_text(code: int) -> str:
     from trackerctl.api.errors import exit_code_for_api_code
-    from trackerctl.sandbox.codes import ERRORS
+    from trackerctl.api.codes import ERRORS
 
     text = ERRORS.get(code, ("",))[0]
     return f"{text} (exit {exit_code_for_api_code(code)})." if text else f"Exit {exit_code_for_api_code(code)}."
