@@ -35,7 +35,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _mode = _EXIT  # no call before this line: a second signal cannot raise in here
         report_interrupted(lambda: _write_line("interrupted"))
-    except SystemExit as e:  # not expected from run(); keep its code, and stay quiet from here on
+    except SystemExit as e:  # a dry run's end (DryRunStop), or another exit: keep its code, stay quiet from here on
         _mode = _EXIT
         code = e.code if isinstance(e.code, int) else 1
     except Exception as e:  # escaped run() (an import): an interrupt in disguise, or a bug

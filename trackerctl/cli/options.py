@@ -40,7 +40,7 @@ GLOBAL_PARAMS: list[inspect.Parameter] = [
         ("yes", bool, False, _opt("--yes", "-y", help="Answer yes to confirmations.")),
         ("verbose", bool, False, _opt("--verbose", "-v", help="Trace requests and responses on stderr (credentials masked).")),
         ("quiet", bool, False, _opt("--quiet", "-q", help="No progress bars, no notices.")),
-        ("no_color", bool, False, _opt("--no-color", help="Plain text, no colour.", envvar="NO_COLOR")),
+        ("no_color", bool, False, _opt("--no-color", help="Plain text, no colour (so does NO_COLOR set to anything but empty).")),
     ]
 ]
 GLOBAL_NAMES = frozenset(p.name for p in GLOBAL_PARAMS)
