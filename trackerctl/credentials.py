@@ -48,8 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
-from trackerctl.api.errors import AuthError, UsageError
+from trackerctl.errors import AuthError, UsageError
 from trackerctl.files import locked, make_private_dir, write_private
+from trackerctl.masking import mask
 
 Kind = Literal["user", "panel", "user_password", "panel_password"]
 Source = Literal["env", "keyring", "file"]
@@ -69,18 +70,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO put in its place must not hang the open
 _OPT_OUT_VALUES = frozenset({"0", "off", "file"})
 _NO_STORE_BACKENDS = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
-_ELLIPSIS = "\u2026"
-_SHOWN = 4  # characters kept at each end by `mask`
-_MIN_MASKED_LEN = 6 * _SHOWN  # shorter secrets are hidden entirely: at most a third is ever shown
-
 T = TypeVar("T")
-
-
-def mask(value: str) -> str:
-    """`fa7b…1b06` for a long secret (first and last four characters); `…` for a short one."""
-    if len(value) < _MIN_MASKED_LEN:
-        return _ELLIPSIS
-    return f"{value[:_SHOWN]}{_ELLIPSIS}{value[-_SHOWN:]}"
 
 
 def env_credential(env: Mapping[str, str], var: str, *, token: bool = False) -> str | None:

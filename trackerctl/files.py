@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trackerctl.api.errors import TransientError
+from trackerctl.errors import TransientError
 
 LOCK_TIMEOUT = 30.0  # seconds: a writer holds the lock for milliseconds; only a stuck process holds it longer
 _PRIVATE_DIR = 0o700

@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from trackerctl.api.errors import ApiError, AuthError, UsageError
+from trackerctl.api.errors import ApiError
+from trackerctl.errors import AuthError, UsageError
 from trackerctl.credentials import env_credential
 
 if TYPE_CHECKING:

@@ -147,7 +147,7 @@ PLACES = {
         output.Output.error = error
         import trackerctl.cli.runners as runners
         def run_action(app, action, values):
-            from trackerctl.api.errors import UsageError
+            from trackerctl.errors import UsageError
             raise UsageError("a usage error to report")
         runners.run_action = run_action
     """,
@@ -190,7 +190,7 @@ PLACES = {
     "the report of a bulk command": """
         import trackerctl.cli.runners as runners
         def run_action(app, action, values):
-            from trackerctl.api.errors import Interrupted
+            from trackerctl.errors import Interrupted
             raise Interrupted("interrupted: 1 succeeded; 2 items not done")
         runners.run_action = run_action
     """,

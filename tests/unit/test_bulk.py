@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from trackerctl.api.connection import HttpxExchange
-from trackerctl.api.errors import ApiError, AuthError, OutcomeUnknown, TransientError
+from trackerctl.api.errors import ApiError, OutcomeUnknown
+from trackerctl.errors import AuthError, TransientError
 from trackerctl.bulk import (
     BulkJob,
     CloneTrackers,

@@ -10,18 +10,8 @@ import pytest
 
 from trackerctl.api.client import ApiClient, DryRun, DryRunStop, RetryPolicy, parse_retry_after, resolve_base_url
 from trackerctl.api.connection import HttpxExchange
-from trackerctl.api.errors import (
-    EXIT_AUTH,
-    EXIT_NOT_FOUND,
-    EXIT_TRANSIENT,
-    ApiError,
-    AuthError,
-    BadResponse,
-    OutcomeUnknown,
-    TransientError,
-    Unreachable,
-    UsageError,
-)
+from trackerctl.api.errors import ApiError, BadResponse, OutcomeUnknown, Unreachable
+from trackerctl.errors import EXIT_AUTH, EXIT_NOT_FOUND, EXIT_TRANSIENT, AuthError, TransientError, UsageError
 
 HASH = "a6aa75587e5c59c32d347da438505fc3"
 FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.config import Config, check_profile_name, default_config_path
 
 

@@ -24,7 +24,8 @@ import pytest
 from trackerctl.api import connection
 from trackerctl.api.client import ApiClient, RetryPolicy
 from trackerctl.api.connection import HttpxExchange, Lost, NotSent, Pool, TimedOut, open_exchange
-from trackerctl.api.errors import OutcomeUnknown, TransientError, Unreachable
+from trackerctl.api.errors import OutcomeUnknown, Unreachable
+from trackerctl.errors import TransientError
 
 HEADERS = {"Content-Type": "application/json", "Accept-Encoding": "gzip"}
 BODY = json.dumps({"success": True}).encode()

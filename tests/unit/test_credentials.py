@@ -21,7 +21,7 @@ import keyring  # noqa: E402 - imported up front so backend discovery in the tim
 
 from tests.helpers import fake_keyring  # noqa: E402
 from tests.helpers.fake_keyring import HangingKeyring, MemoryKeyring  # noqa: E402
-from trackerctl.api.errors import AuthError, UsageError  # noqa: E402
+from trackerctl.errors import AuthError, UsageError  # noqa: E402
 from trackerctl.credentials import ENV_VARS, CredentialStore, Secret, mask  # noqa: E402
 
 HASH = "fa7b" + "5e0c" * 6 + "1b06"  # 32 characters, like a session hash

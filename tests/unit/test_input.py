@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.api.user_json import MAX_JSON_DEPTH, parse_user_json
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext

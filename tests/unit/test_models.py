@@ -10,7 +10,7 @@ import pytest
 
 from trackerctl.api.action import Action, Param
 from trackerctl.api.endpoints import REGISTRY
-from trackerctl.api.errors import EXIT_USAGE, UsageError
+from trackerctl.errors import EXIT_USAGE, UsageError
 from trackerctl.api.models import build_request, request_model
 
 

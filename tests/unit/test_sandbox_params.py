@@ -8,7 +8,7 @@ import pytest
 
 from trackerctl.api.action import Action, Param
 from trackerctl.api.endpoints import REGISTRY
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.api.models import build_request
 from trackerctl.sandbox import dispatch
 from trackerctl.sandbox.app import Sandbox

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tests.helpers.environment import isolated_env
 from trackerctl import credentials as credentials_module
-from trackerctl.api.errors import AuthError, TransientError, UsageError
+from trackerctl.errors import AuthError, TransientError, UsageError
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
 from trackerctl.config import Config

@@ -46,17 +46,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from trackerctl import __version__
-from trackerctl.api.errors import (
-    NOT_PROCESSED_CODES,
-    ApiError,
-    AuthError,
-    BadResponse,
-    OutcomeUnknown,
-    TransientError,
-    Unreachable,
-    UsageError,
-)
-from trackerctl.credentials import mask  # the one masking rule: fa7b…1b06
+from trackerctl.api.errors import NOT_PROCESSED_CODES, ApiError, BadResponse, OutcomeUnknown, Unreachable
+from trackerctl.errors import AuthError, TransientError, UsageError
+from trackerctl.masking import mask_header, mask_tree
 
 if TYPE_CHECKING:
     from trackerctl.api.connection import Exchange, Reply
@@ -319,7 +311,7 @@ class ApiClient:
         if self._trace:
             self._trace(f"> POST {url}")
             for k, v in headers.items():
-                self._trace(f"> {k}: {_mask_header(k, v)}")
+                self._trace(f"> {k}: {mask_header(k, v)}")
             self._trace(f"> {_masked_json(body)}")
         started = time.monotonic()
         try:
@@ -398,8 +390,8 @@ class DryRun:
         self._write = write
 
     def post(self, url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> "Reply":
-        self._write({"method": "POST", "url": url, "headers": {k: _mask_header(k, v) for k, v in headers.items()},
-                     "body": _mask_tree(json.loads(body))})
+        self._write({"method": "POST", "url": url, "headers": {k: mask_header(k, v) for k, v in headers.items()},
+                     "body": mask_tree(json.loads(body))})
         raise DryRunStop()
 
     def close(self) -> None:
@@ -471,27 +463,8 @@ def _content_kind(resp: "Reply") -> str:
     return f"{ctype or 'no content type'}, {len(resp.content)} bytes"
 
 
-def _mask_header(name: str, value: str) -> str:
-    if name.lower() == "authorization" and value.startswith("NVX "):
-        return "NVX " + mask(value[4:])
-    return value
-
-
-_SECRET_KEYS = ("hash", "password", "key", "code")
-
-
 def _masked_json(data: Any) -> str:
-    return json.dumps(_mask_tree(data), ensure_ascii=False)
-
-
-def _mask_tree(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {
-            k: (mask(v) if isinstance(v, str) and k in _SECRET_KEYS else _mask_tree(v)) for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [_mask_tree(v) for v in data]
-    return data
+    return json.dumps(mask_tree(data), ensure_ascii=False)
 
 
 def _masked_text(content: bytes | bytearray, limit: int = 4000) -> str:

@@ -1,7 +1,5 @@
-"""Typed errors. Code raises these; `trackerctl.cli.app` turns them into one line and an exit code.
-
-The exit codes are the contract's (CLI-CONTRACT.md section 5); `exit_code` is the only place that
-knows them, so the mapping from an API code to an exit code lives here and nowhere else.
+"""The errors of the platform's answers and of the transport; the base classes and the exit codes
+are `trackerctl.errors`'. `exit_code_for_api_code` is the one mapping from an API code to an exit code.
 
 `TransientError.reached` says whether the request may have reached the platform: it is False only
 for `Unreachable`, raised when every attempt failed before the request was sent (connection
@@ -13,57 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from trackerctl.errors import EXIT_API, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_TRANSIENT, TrackerctlError, TransientError
+
 # API codes grouped by the exit code the contract gives them.
 AUTH_CODES = frozenset({3, 4, 102, 103, 276})
 NOT_FOUND_CODES = frozenset({201, 204, 217, 258})
 TRANSIENT_CODES = frozenset({1, 6, 8, 14, 15})
 # Codes whose answer says the request was not processed at all: safe to repeat for any action.
 NOT_PROCESSED_CODES = frozenset({8, 14, 15})
-
-EXIT_OK = 0
-EXIT_API = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_NOT_FOUND = 4
-EXIT_TRANSIENT = 5
-EXIT_PARTIAL = 6
-EXIT_INTERRUPTED = 130
-
-
-class TrackerctlError(Exception):
-    """Base of every error trackerctl reports. `hint` is the next step shown after the message."""
-
-    exit_code = EXIT_API
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def as_json(self) -> dict[str, Any]:
-        """The body printed on stderr in json/jsonl mode."""
-        return {"success": False, "status": {"code": None, "description": self.message}}
-
-
-class UsageError(TrackerctlError):
-    """Bad input: an option, a file, a config. Nothing was sent."""
-
-    exit_code = EXIT_USAGE
-
-
-class AuthError(TrackerctlError):
-    """No usable credential, and no way to get one."""
-
-    exit_code = EXIT_AUTH
-
-
-class TransientError(TrackerctlError):
-    """The server or the network failed in a way that outlasted the retries (exit 5).
-
-    `reached`: the request may have reached the server (False only for `Unreachable`)."""
-
-    exit_code = EXIT_TRANSIENT
-    reached = True
 
 
 class Unreachable(TransientError):
@@ -79,16 +34,6 @@ class OutcomeUnknown(TransientError):
 
 class BadResponse(TransientError):
     """The server answered with something that is not the API's JSON."""
-
-
-class PartialFailure(TrackerctlError):
-    """A bulk command finished with some items failed."""
-
-    exit_code = EXIT_PARTIAL
-
-
-class Interrupted(TrackerctlError):
-    exit_code = EXIT_INTERRUPTED
 
 
 class ApiError(TrackerctlError):

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from trackerctl.api.action import TAG_BINDING, Action, Param
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.api.validate import Problem, check, compiled, parse_int
 
 __all__ = ["build_request", "parse_int", "request_model"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 
 MAX_JSON_DEPTH = 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

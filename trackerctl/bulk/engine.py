@@ -56,7 +56,8 @@ from typing import Any
 
 from trackerctl.api.action import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from trackerctl.api.client import DryRunStop
-from trackerctl.api.errors import NOT_PROCESSED_CODES, ApiError, AuthError, OutcomeUnknown, TrackerctlError, UsageError
+from trackerctl.api.errors import NOT_PROCESSED_CODES, ApiError, OutcomeUnknown
+from trackerctl.errors import AuthError, TrackerctlError, UsageError
 from trackerctl.bulk.strategies import (
     SUCCEEDED,
     CallFn,

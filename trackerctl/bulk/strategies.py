@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from trackerctl.api.errors import AUTH_CODES, ApiError, BadResponse, TrackerctlError
+from trackerctl.api.errors import AUTH_CODES, ApiError, BadResponse
+from trackerctl.errors import TrackerctlError
 
 CallFn = Callable[[dict[str, Any], bool], dict[str, Any]]
 ReadFn = Callable[[str, dict[str, Any]], dict[str, Any]]  # (path, body) -> answer: a read of the same API

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-EXIT_INTERRUPTED = 130  # trackerctl.api.errors.EXIT_INTERRUPTED, without importing it first
+EXIT_INTERRUPTED = 130  # trackerctl.errors.EXIT_INTERRUPTED, without importing it first
 _RAISE, _HOLD, _EXIT = 0, 1, 2
 _mode = _RAISE
 _held = 0

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
 from trackerctl.cli.runners import confirm, json_object, key_values, read_text

@@ -115,7 +115,8 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
 
     from trackerctl.cli.framework import ClickException, NoArgsIsHelpError
 
-    from trackerctl.api.errors import EXIT_INTERRUPTED, EXIT_USAGE, ApiError, TrackerctlError
+    from trackerctl.api.errors import ApiError
+    from trackerctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, TrackerctlError
     from trackerctl.cli import interrupted_by, report_interrupted
     from trackerctl.cli.context import AppContext
 

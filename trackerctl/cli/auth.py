@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from trackerctl.api.errors import ApiError, AuthError, TrackerctlError, UsageError
+from trackerctl.api.errors import ApiError
+from trackerctl.errors import AuthError, TrackerctlError, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
 from trackerctl.config import Config

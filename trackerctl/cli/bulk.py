@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from trackerctl.api.action import DEFAULT_CHUNK, DEFAULT_CONCURRENCY, DEFAULT_LIMIT, MAX_CONCURRENCY, Action
-from trackerctl.api.errors import Interrupted, PartialFailure, TransientError, UsageError
+from trackerctl.errors import Interrupted, PartialFailure, TransientError, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.runners import confirm, request_body
 

@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.config import DEFAULT_PROFILE, Config, check_profile_name, default_config_path
 
 if TYPE_CHECKING:

@@ -151,7 +151,7 @@ BULK_SIZES = ("chunk_size", "concurrency")
 
 def _bulk_size(text: str, name: str) -> int:
     """--chunk-size and --concurrency: whole numbers in ASCII digits (the bulk runner checks the range)."""
-    from trackerctl.api.errors import UsageError
+    from trackerctl.errors import UsageError
     from trackerctl.api.models import parse_int
 
     try:

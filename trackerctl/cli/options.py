@@ -60,7 +60,7 @@ NOT_EMPTY = {"profile": "--profile", "api_url": "--api-url", "columns": "--colum
 
 def check_given(given: dict[str, Any]) -> None:
     """Refuse a global option given empty, or holding bytes that are not text (exit 2)."""
-    from trackerctl.api.errors import UsageError
+    from trackerctl.errors import UsageError
     from trackerctl.api.user_json import check_text
 
     for name, option in NOT_EMPTY.items():

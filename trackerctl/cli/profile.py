@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.credentials import KINDS
 from trackerctl.cli.options import with_global_options

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trackerctl.api.action import Action, Param
-from trackerctl.api.errors import TrackerctlError, UsageError
+from trackerctl.errors import TrackerctlError, UsageError
 from trackerctl.api.user_json import check_text, parse_user_json
 from trackerctl.cli.context import AppContext
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from trackerctl.api.endpoints import REGISTRY
-from trackerctl.api.errors import Interrupted, UsageError
+from trackerctl.errors import Interrupted, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.generated import epilog, help_text, registry_group
 from trackerctl.cli.options import with_global_options

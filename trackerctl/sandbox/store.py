@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trackerctl.api.errors import UsageError
+from trackerctl.errors import UsageError
 from trackerctl.files import make_private_dir
 from trackerctl.sandbox.schema import SCHEMA_VERSION, statements
 
