@@ -17,7 +17,8 @@ from trackerctl.errors import AuthError, UsageError
 from trackerctl.credentials import env_credential
 
 if TYPE_CHECKING:
-    from trackerctl.api.client import Api, ApiClient
+    from trackerctl.api.action import Api
+    from trackerctl.api.client import ApiClient
     from trackerctl.credentials import CredentialStore, Secret
 
 # Read with `env_credential`: anything but printable ASCII is refused, naming the variable.

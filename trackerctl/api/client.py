@@ -42,10 +42,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from trackerctl import __version__
+from trackerctl.api.action import Api
 from trackerctl.api.errors import NOT_PROCESSED_CODES, ApiError, BadResponse, OutcomeUnknown, Unreachable
 from trackerctl.errors import AuthError, TransientError, UsageError
 from trackerctl.masking import mask_header, mask_tree
@@ -53,7 +54,6 @@ from trackerctl.masking import mask_header, mask_tree
 if TYPE_CHECKING:
     from trackerctl.api.connection import Exchange, Reply
 
-Api = Literal["user", "panel"]
 
 PLATFORMS = {
     "eu": "https://api.eu.navixy.com/v2",

@@ -17,8 +17,6 @@ from trackerctl.cli.context import AppContext
 from trackerctl.cli.generated import epilog, help_text, registry_group
 from trackerctl.cli.options import with_global_options
 
-WATCH_COLUMNS = ("tracker_id", "connection_status", "movement_status", "gps.location.lat", "gps.location.lng",
-                 "gps.speed", "last_update", "battery_level")
 MAX_WATCHED = 500
 
 
@@ -59,7 +57,7 @@ def watch_states(app: AppContext, tracker_ids: list[int], every: float) -> None:
     client = app.client()
     try:
         answer = client.call(states.path, body, api="user")  # before the view opens: a first error leaves it unopened
-        with app.output.live(WATCH_COLUMNS) as update:
+        with app.output.live(states.columns) as update:
             while True:
                 found = answer.get("states") or {}
                 rows = [{"tracker_id": i, **found[str(i)]} for i in ids if str(i) in found]
