@@ -129,15 +129,18 @@ def test_keep_alive_reuses_one_connection_and_sends_the_request_as_given(peer_fa
 
 
 def test_a_connection_the_server_closed_while_idle_is_replaced(peer_factory):
+    closed = threading.Event()
+
     def one_then_close(conn, peer):  # answers one request, keeps the connection alive, then drops it
         peer.read_request(conn)
         conn.sendall(answer())
-        time.sleep(0.05)
+        conn.close()
+        closed.set()
 
     peer = peer_factory(one_then_close)
     pool = Pool()
     pool.post(peer.url, HEADERS, b"{}", 5)
-    time.sleep(0.3)  # the server has closed it: the idle socket reads EOF
+    assert closed.wait(5)  # the server has closed it: the idle socket reads EOF
     assert pool.post(peer.url, HEADERS, b"{}", 5).status == 200
     assert peer.accepted == 2
 
@@ -212,9 +215,11 @@ def test_failures_after_sending(peer_factory, behaviour, error, text):
 
 def test_at_most_max_connections_are_open(peer_factory):
     gate = threading.Event()
+    holding = threading.Semaphore(0)  # released once per request the server holds
 
     def slow(conn, peer):
         while peer.read_request(conn) is not None:
+            holding.release()
             gate.wait(5)
             conn.sendall(answer())
 
@@ -224,7 +229,7 @@ def test_at_most_max_connections_are_open(peer_factory):
     workers = [threading.Thread(target=lambda: results.append(pool.post(peer.url, HEADERS, b"{}", 5).status)) for _ in range(2)]
     for w in workers:
         w.start()
-    time.sleep(0.2)
+    assert holding.acquire(timeout=5) and holding.acquire(timeout=5)  # both connections are busy
     with pytest.raises(NotSent, match="no free connection within 0.2s"):
         pool.post(peer.url, HEADERS, b"{}", 0.2)
     gate.set()
