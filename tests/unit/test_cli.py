@@ -361,3 +361,17 @@ def test_terminal_facts_are_read_once_by_the_context():
     assert piped.output_format == "json" and not piped.interactive()
     given = AppContext(env={}, terminal=Terminal(stdin_tty=True, stdout_tty=True, stderr_tty=True))
     assert given.output_format == "table" and given.interactive() and given.output.terminal is given.terminal
+
+
+def test_auth_status_under_dry_run_prints_its_first_check_and_sends_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from trackerctl.cli.app import build_cli
+    from trackerctl.cli.context import AppContext
+
+    env = {"TRACKERCTL_CONFIG": str(tmp_path / "config.toml"), "TRACKERCTL_KEYRING": "file", "TRACKERCTL_HASH": "a" * 32}
+    result = CliRunner().invoke(build_cli(), ["--api-url", "http://127.0.0.1:9/v2", "--dry-run", "auth", "status"],
+                                obj=AppContext(env=env))  # port 9: a request sent would be refused
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert json.loads(line)["url"] == "http://127.0.0.1:9/v2/user/get_info" and "cannot connect" not in result.stderr

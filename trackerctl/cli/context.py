@@ -125,9 +125,9 @@ class AppContext:
 
     def for_profile(self, name: str) -> "AppContext":
         """This run for profile `name` (`auth status` checks each): the same streams, options and
-        credential store. Its requests are sent even under --dry-run: a status is what works now."""
+        credential store. Under --dry-run its first check is printed and nothing is sent."""
         sub = AppContext(env=self._env, stdin=self._stdin, stdout=self._stdout, stderr=self._stderr, terminal=self.terminal)
-        sub.options = replace(self.options, profile=name, dry_run=False)
+        sub.options = replace(self.options, profile=name)
         sub.__dict__["credentials"] = self.credentials
         return sub
 
