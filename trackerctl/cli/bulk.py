@@ -140,9 +140,9 @@ def _prepare(app: AppContext, action: Action, values: dict[str, Any]) -> tuple[d
 
 
 def _interrupted(job: Any, counts: Counter[str]) -> None:
-    pending, in_flight = job.unfinished()
     from trackerctl.output import bulk_summary
 
+    pending, in_flight = job.unfinished()
     done = bulk_summary(counts)
     unsure = f", {in_flight} of them in requests under way that may or may not have been applied" if in_flight else ""
     raise Interrupted(
