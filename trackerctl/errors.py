@@ -46,6 +46,14 @@ class AuthError(TrackerctlError):
     exit_code = EXIT_AUTH
 
 
+class NotLoggedIn(AuthError):
+    """No credential stored or given for `api` ("user" or "panel"); the CLI says how to log in."""
+
+    def __init__(self, api: str) -> None:
+        super().__init__(f"not logged in to the {api} API")
+        self.api = api
+
+
 class TransientError(TrackerctlError):
     """The server or the network failed in a way that outlasted the retries (exit 5).
 

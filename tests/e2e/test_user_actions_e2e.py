@@ -55,6 +55,7 @@ from trackerctl.api.action import Action
 from trackerctl.api.endpoints import REGISTRY, USER_ACTIONS
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
+from trackerctl.cli.request import option
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.codes import describe
 from trackerctl.sandbox.seed import SEED
@@ -142,17 +143,17 @@ def argv_for(path: str, params: dict[str, Any]) -> list[str]:
         elif p.positional:
             argv += [str(v) for v in value] if isinstance(value, list) else [str(value)]
         elif p.kind == "bool":
-            argv.append(p.option if value else f"--{p.cli_false or 'no-' + p.option[2:]}")
+            argv.append(option(p) if value else f"--{p.cli_false or 'no-' + option(p)[2:]}")
         elif p.kind == "tag_bindings":
             for b in value:
-                argv += [p.option, f"{b['tag_id']}:{b['ordinal']}"]
+                argv += [option(p), f"{b['tag_id']}:{b['ordinal']}"]
         elif p.kind == "json":
-            argv += [p.option, json.dumps(value)]
+            argv += [option(p), json.dumps(value)]
         elif p.kind.endswith("_list"):
             for v in value:
-                argv += [p.option, str(v)]
+                argv += [option(p), str(v)]
         else:
-            argv += [p.option, str(value)]
+            argv += [option(p), str(value)]
     if action.destructive:
         argv.append("--yes")
     return argv + extra

@@ -375,3 +375,15 @@ def test_auth_status_under_dry_run_prints_its_first_check_and_sends_nothing(tmp_
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.splitlines()
     assert json.loads(line)["url"] == "http://127.0.0.1:9/v2/user/get_info" and "cannot connect" not in result.stderr
+
+
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["tracker", "list"], "run `trackerctl auth login`, or set TRACKERCTL_HASH"),
+    (["panel", "tracker", "list"], "run `trackerctl auth login --panel`, or set TRACKERCTL_PANEL_HASH"),
+])
+def test_not_logged_in_says_how_to_log_in(env, argv, hint):
+    """The client says which API has no credential; the CLI says how to get one (exit 3, nothing sent)."""
+    env = {k: v for k, v in env.items() if k not in ("TRACKERCTL_HASH", "TRACKERCTL_PANEL_HASH")}
+    result = run(env, "--api-url", "https://api.example.com/v2", *argv)
+    assert result.exit_code == 3
+    assert f"not logged in to the {argv[0] if argv[0] == 'panel' else 'user'} API" in result.stderr and hint in result.stderr

@@ -30,6 +30,7 @@ from trackerctl.api.action import Action, Param
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
+from trackerctl.cli.request import option
 
 MIN_INVOCATIONS = 1000
 DEEP = 100_000  # nesting that breaks a recursive parser
@@ -70,7 +71,7 @@ class Recorder:
 def valid(p: Param) -> list[str]:
     """argv words giving `p` a valid value (empty for an optional param left out)."""
     if p.kind == "bool":
-        return [p.option] if p.required else []
+        return [option(p)] if p.required else []
     if not p.required and not p.positional:
         return []
     value = {
@@ -82,7 +83,7 @@ def valid(p: Param) -> list[str]:
     }.get(p.kind)
     if value is None:  # str, str_list
         value = "835664527777452" if p.digits else p.choices[0] if p.choices else "Courier"
-    return [value] if p.positional else [p.option, value]
+    return [value] if p.positional else [option(p), value]
 
 
 def argv_with(action: Action, param: Param | None, words: list[str]) -> list[str]:
@@ -171,7 +172,7 @@ def bad_values(p: Param, files: dict[str, Path]) -> Iterator[tuple[str, list[str
     """(label, the argv words for p, stdin) for each bad value of p."""
 
     def words(value: str) -> list[str]:
-        return [value] if p.positional else [p.option, value]
+        return [value] if p.positional else [option(p), value]
 
     kind = p.kind
     if kind == "int":
@@ -321,7 +322,7 @@ def cases(rng: random.Random, files: dict[str, Path]) -> Iterator[Case]:
         if any(p.hex_if for p in action.params):
             for value in ("zz", "abc", " ", "0g"):
                 yield Case(f"hex-if:{value!r}", argv_with(action, None, []) + ["--type", "hex"]
-                           + [w for p in action.params if p.hex_if for w in (p.option, value)])
+                           + [w for p in action.params if p.hex_if for w in (option(p), value)])
     for tag, words in BAD_GLOBALS:  # each bad global option on a few actions, before or after them
         for action in rng.sample(actions, 3):
             argv = argv_with(action, None, [])

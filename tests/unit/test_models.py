@@ -11,7 +11,7 @@ import pytest
 from trackerctl.api.action import Action, Param
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.errors import EXIT_USAGE, UsageError
-from trackerctl.api.models import build_request, request_model
+from trackerctl.cli.request import build_request, request_model
 
 
 def body(path: str, **values: Any) -> dict[str, Any]:

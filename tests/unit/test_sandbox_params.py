@@ -9,7 +9,7 @@ import pytest
 from trackerctl.api.action import Action, Param
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.errors import UsageError
-from trackerctl.api.models import build_request
+from trackerctl.cli.request import build_request
 from trackerctl.sandbox import dispatch
 from trackerctl.sandbox.app import Sandbox
 from trackerctl.sandbox.codes import ApiFailure

@@ -55,15 +55,6 @@ class Param:
     bulk: bool = False  # ids split into chunks by the bulk engine
     nullable: bool = False  # the API takes null here: left out, null is sent (bundle order_id)
 
-    @property
-    def option(self) -> str:
-        """`--tracker-id`, `--label` (for labels), ..."""
-        return "--" + (self.cli_name or self.name.replace("_", "-"))
-
-    @property
-    def metavar(self) -> str:
-        return (self.cli_name or self.name).upper().replace("-", "_")
-
 
 # The fields of one tag binding, from the user document's tracker object: "`tag_id` - int. An ID of
 # tag. Must be unique for a tracker." and "`ordinal` - int. Number that can be used as ordinal or

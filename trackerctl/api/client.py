@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 from trackerctl import __version__
 from trackerctl.api.action import Api
 from trackerctl.api.errors import NOT_PROCESSED_CODES, ApiError, BadResponse, OutcomeUnknown, Unreachable
-from trackerctl.errors import AuthError, TransientError, UsageError
+from trackerctl.errors import NotLoggedIn, TransientError, UsageError
 from trackerctl.masking import mask_header, mask_tree
 
 if TYPE_CHECKING:
@@ -205,8 +205,7 @@ class ApiClient:
         body = dict(body or {})
         hash_ = credential or (self._hash(api) if api else None)
         if api and not hash_ and self._auth_required:
-            message, hint = _login_advice(api)
-            raise AuthError(message, hint=hint)
+            raise NotLoggedIn(api)
         repeat_open = read_only or idempotent or path in LOGIN_PATHS
         renewed = False
         reached = False  # some attempt may have reached the server (it answered, or the request left)
@@ -439,12 +438,6 @@ def _headers(hash_: str | None) -> dict[str, str]:
     if hash_:
         headers["Authorization"] = f"NVX {hash_}"
     return headers
-
-
-def _login_advice(api: Api) -> tuple[str, str]:
-    if api == "panel":
-        return ("not logged in to the panel API", "run `trackerctl auth login --panel`, or set TRACKERCTL_PANEL_HASH")
-    return ("not logged in to the user API", "run `trackerctl auth login`, or set TRACKERCTL_HASH")
 
 
 def _retry_after(resp: "Reply") -> float | None:

@@ -6,7 +6,7 @@ declaration order (botocore's ParamValidator). pydantic is the engine: a model p
 built on first use (never on --help or completion), whose field types carry every constraint of a
 `Param`. The few rules that span two params (`hex_if`, `alternative`) are checked here beside it.
 
-Nothing here words a message: the CLI names options (`trackerctl.api.models`), the emulator answers
+Nothing here words a message: the CLI names options (`trackerctl.cli.request`), the emulator answers
 code 7 with `errors: [{"parameter", "error"}]` (`trackerctl.sandbox.params`).
 """
 

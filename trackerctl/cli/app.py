@@ -116,7 +116,7 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
     from trackerctl.cli.framework import ClickException, NoArgsIsHelpError
 
     from trackerctl.api.errors import ApiError
-    from trackerctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, TrackerctlError
+    from trackerctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, NotLoggedIn, TrackerctlError
     from trackerctl.cli import interrupted_by, report_interrupted
     from trackerctl.cli.context import AppContext
 
@@ -144,7 +144,8 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
         app.output.error(e.message, hint=e.hint or _hint_for(e), body=e.as_json(), details=_details(e))
         return e.exit_code
     except TrackerctlError as e:
-        say = lambda: app.output.error(e.message if e.message.startswith("error") else f"error: {e.message}", hint=e.hint)  # noqa: E731
+        hint = _login_hint(e.api) if isinstance(e, NotLoggedIn) else e.hint
+        say = lambda: app.output.error(e.message if e.message.startswith("error") else f"error: {e.message}", hint=hint)  # noqa: E731
         if e.exit_code == EXIT_INTERRUPTED:  # a command's own report of what it finished: once
             report_interrupted(say)
         elif e.message:
@@ -186,6 +187,12 @@ def _details(e: Any) -> list[str]:
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return lines
+
+
+def _login_hint(api: str) -> str:
+    if api == "panel":
+        return "run `trackerctl auth login --panel`, or set TRACKERCTL_PANEL_HASH"
+    return "run `trackerctl auth login`, or set TRACKERCTL_HASH"
 
 
 def _hint_for(e: Any) -> str | None:

@@ -20,6 +20,7 @@ from trackerctl.cli.context import AppContext
 from trackerctl.cli.framework import Command
 from trackerctl.cli.lazy import LazyGroup
 from trackerctl.cli.options import with_global_options
+from trackerctl.cli.request import metavar, option
 
 # One line for each group of the mirrored tree below the top level (whose lines are app.TOP_LEVEL's);
 # leaves take their action's summary.
@@ -152,7 +153,7 @@ BULK_SIZES = ("chunk_size", "concurrency")
 def _bulk_size(text: str, name: str) -> int:
     """--chunk-size and --concurrency: whole numbers in ASCII digits (the bulk runner checks the range)."""
     from trackerctl.errors import UsageError
-    from trackerctl.api.models import parse_int
+    from trackerctl.api.validate import parse_int
 
     try:
         return parse_int(text)
@@ -165,20 +166,20 @@ def _cli_param(p: Param) -> inspect.Parameter:
     help_ = p.help + ("" if p.required or p.kind == "bool" or p.positional else " (optional)")  # an argument: [BRACKETS] say it
     if p.positional:
         if p.kind in ("int_list", "str_list"):
-            return _extra(p.name, list[str] | None, typer.Argument(metavar=p.metavar + "...", help=help_, show_default=False))
+            return _extra(p.name, list[str] | None, typer.Argument(metavar=metavar(p) + "...", help=help_, show_default=False))
         optional = not p.required  # register-retry's TRACKER_ID: --device-id can be given instead
         return _extra(p.name, _SCALAR[p.kind] | None if optional else _SCALAR[p.kind],
-                      typer.Argument(metavar=p.metavar, help=help_, show_default=False), None if optional else inspect.Parameter.empty)
+                      typer.Argument(metavar=metavar(p), help=help_, show_default=False), None if optional else inspect.Parameter.empty)
     if p.kind == "bool":
         alias = (f" /--{p.cli_false}",) if p.cli_false else ()  # " /--x" (nothing before the slash): another negative flag
         req = " Required: give one of the two." if p.required else ""
-        return _extra(p.name, bool | None, typer.Option(f"{p.option}/--no-{p.option[2:]}", *alias, help=help_ + req, show_default=False))
+        return _extra(p.name, bool | None, typer.Option(f"{option(p)}/--no-{option(p)[2:]}", *alias, help=help_ + req, show_default=False))
     if p.kind in ("int_list", "str_list", "tag_bindings"):
-        return _extra(p.name, list[str] | None, typer.Option(p.option, metavar=_metavar(p), help=help_ + " Repeatable.", show_default=False))
+        return _extra(p.name, list[str] | None, typer.Option(option(p), metavar=_metavar(p), help=help_ + " Repeatable.", show_default=False))
     ann: Any = _SCALAR[p.kind]
     if p.choices:
         ann = Literal[p.choices]  # type: ignore[valid-type]
-    return _extra(p.name, ann | None, typer.Option(p.option, metavar=None if p.choices else _metavar(p), help=help_, show_default=False))
+    return _extra(p.name, ann | None, typer.Option(option(p), metavar=None if p.choices else _metavar(p), help=help_, show_default=False))
 
 
 def _metavar(p: Param) -> str:

@@ -17,6 +17,7 @@ from trackerctl.api.action import Action, Param
 from trackerctl.errors import TrackerctlError, UsageError
 from trackerctl.api.user_json import check_text, parse_user_json
 from trackerctl.cli.context import AppContext
+from trackerctl.cli.request import label, option
 
 PAGE_SIZE = 1000
 
@@ -38,7 +39,7 @@ def send(app: AppContext, action: Action, body: dict[str, Any]) -> None:
 
 def request_body(app: AppContext, action: Action, values: dict[str, Any]) -> dict[str, Any]:
     """CLI values -> the validated JSON body; raises UsageError before anything is sent."""
-    from trackerctl.api.models import build_request
+    from trackerctl.cli.request import build_request
 
     extra = plugin_params(values.pop("param", None), values.pop("param_json", None)) if action.extra_params else {}
     api_values: dict[str, Any] = {}
@@ -47,7 +48,7 @@ def request_body(app: AppContext, action: Action, values: dict[str, Any]) -> dic
     body = build_request(action, api_values)
     clash = sorted(set(extra) & set(body))
     if clash:
-        raise UsageError(f"--param {clash[0]} repeats an option of the command: use {action.param(clash[0]).option}")
+        raise UsageError(f"--param {clash[0]} repeats an option of the command: use {option(action.param(clash[0]))}")
     return {**body, **extra}
 
 
@@ -70,12 +71,12 @@ def cli_value(app: AppContext, p: Param, raw: Any, values: dict[str, Any]) -> An
 def _typed(p: Param, item: Any) -> Any:
     """An id from the command line or a file, as text: the model checks it (ASCII digits, 64 bits)."""
     if p.kind == "int_list":
-        from trackerctl.api.models import parse_int
+        from trackerctl.api.validate import parse_int
 
         try:
             return parse_int(str(item))
         except ValueError:
-            raise UsageError(f"invalid value for {p.metavar if p.positional else p.option}: {_clip_text(str(item))!r} is not an integer id") from None
+            raise UsageError(f"invalid value for {label(p)}: {_clip_text(str(item))!r} is not an integer id") from None
     return str(item).strip()
 
 
@@ -83,17 +84,17 @@ def _tag_binding(p: Param, item: str) -> dict[str, Any]:
     """TAG_ID:ORDINAL as text; the model checks both numbers (ASCII digits, their ranges)."""
     tag, sep, ordinal = item.partition(":")
     if not sep:
-        raise UsageError(f"invalid value for {p.option}: {_clip_text(item)!r} is not TAG_ID:ORDINAL, such as 12:1")
+        raise UsageError(f"invalid value for {option(p)}: {_clip_text(item)!r} is not TAG_ID:ORDINAL, such as 12:1")
     return {"tag_id": tag, "ordinal": ordinal}
 
 
 def _json_object(app: AppContext, p: Param, raw: str) -> dict[str, Any]:
     """A JSON object given as text, `@FILE` or `-` (stdin)."""
     if raw == "-":
-        return json_object(read_text(app, "-", p.option), f"{p.option} (stdin)")
+        return json_object(read_text(app, "-", option(p)), f"{option(p)} (stdin)")
     if raw.startswith("@"):
-        return json_object(read_text(app, raw[1:], f"{p.option} file"), f"{p.option} file {raw[1:]}")
-    return json_object(raw, p.option)
+        return json_object(read_text(app, raw[1:], f"{option(p)} file"), f"{option(p)} file {raw[1:]}")
+    return json_object(raw, option(p))
 
 
 def read_text(app: AppContext, source: str, what: str) -> str:

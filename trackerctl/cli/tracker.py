@@ -45,7 +45,7 @@ def get_state_command() -> Any:
 
 def watch_states(app: AppContext, tracker_ids: list[int], every: float) -> None:
     """One get_states call per refresh; states of blocked or missing trackers are reported, not fatal."""
-    from trackerctl.api.models import build_request
+    from trackerctl.cli.request import build_request
 
     if not 0.5 <= every <= 86400:
         raise UsageError("invalid value for --watch: between 0.5 and 86400 seconds")

@@ -1,27 +1,42 @@
-"""Request bodies from CLI values, and the CLI's words for what the one validator refuses.
+"""Request bodies from CLI values, and the CLI's words: how a param is spelled on the command line
+(`option`, `metavar`, `label`) and what the one validator refuses.
 
 `build_request(action, values)` checks every documented constraint before anything is sent
 (`trackerctl.api.validate`, the rules the emulator answers with too) and answers a usage error of
 one line that names each option at fault, as the user typed it. `request_model(action)` is the
-action's pydantic model, built on first use, so that pydantic stays off the import path of the
-registry.
+action's pydantic model, built on first use. The validator (and pydantic) is imported by the two
+functions that use it, not here: help text names options too.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from trackerctl.api.action import TAG_BINDING, Action, Param
 from trackerctl.errors import UsageError
-from trackerctl.api.validate import Problem, check, compiled, parse_int
 
-__all__ = ["build_request", "parse_int", "request_model"]
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from trackerctl.api.validate import Problem
+
+__all__ = ["build_request", "label", "metavar", "option", "request_model"]
+
+
+def option(param: Param) -> str:
+    """`--tracker-id`, `--label` (for labels), ..."""
+    return "--" + (param.cli_name or param.name.replace("_", "-"))
+
+
+def metavar(param: Param) -> str:
+    """TRACKER_ID: a positional param in usage lines and messages."""
+    return (param.cli_name or param.name).upper().replace("-", "_")
 
 
 def request_model(action: Action) -> type[BaseModel]:
     """The pydantic model of `action`'s request, built once; fields are aliased to the API's names."""
+    from trackerctl.api.validate import compiled  # pydantic: not on the --help path, which names options
+
     return compiled(action.params, "allow" if action.extra_params else "forbid")
 
 
@@ -32,10 +47,12 @@ def build_request(action: Action, values: dict[str, Any]) -> dict[str, Any]:
     nullable one is sent as null). Params come in declaration order; with `extra_params`, keys the
     action does not declare (registration plugin parameters) follow unchecked. Raises UsageError.
     """
+    from trackerctl.api.validate import check
+
     given = {k: v for k, v in values.items() if not (v is None or (isinstance(v, (list, tuple)) and not v))}
     checked = check(action.params, given, extra="allow" if action.extra_params else "forbid")
     problems = [_problem(action, problem, given) for problem in checked.problems]
-    problems += [f"give {_label(p)} or {_label(action.param(p.alternative))}, not both"
+    problems += [f"give {label(p)} or {label(action.param(p.alternative))}, not both"
                  for p in action.params if p.alternative and p.name in given and p.alternative in given]
     if problems:
         raise UsageError("; ".join(problems))
@@ -51,30 +68,30 @@ def _problem(action: Action, problem: Problem, given: dict[str, Any]) -> str:
     if param is None:
         return f"unknown parameter {problem.name}"
     if problem.rule == "missing" and problem.item is None:
-        what = f"{'argument' if param.positional else 'option'} {_label(param)}"
+        what = f"{'argument' if param.positional else 'option'} {label(param)}"
         if param.alternative:
             other = action.param(param.alternative)
-            what += f" or {'argument' if other.positional else 'option'} {_label(other)}"
+            what += f" or {'argument' if other.positional else 'option'} {label(other)}"
         return f"missing {what}"
     if problem.rule == "unicode":  # a lone surrogate: bytes of the command line that are not UTF-8
-        return f"invalid value for {_label(param)}: not valid UTF-8 text"
+        return f"invalid value for {label(param)}: not valid UTF-8 text"
     if problem.rule == "hex_if":
         other, when = param.hex_if or ("", "")
-        return (f"invalid value for {_label(param)}: must be whole bytes of hex digits (spaces allowed between them) "
-                f"with {_label(action.param(other))} {when}")
-    message = f"invalid value for {_label(param)}: must be {_rule(param)}"
+        return (f"invalid value for {label(param)}: must be whole bytes of hex digits (spaces allowed between them) "
+                f"with {label(action.param(other))} {when}")
+    message = f"invalid value for {label(param)}: must be {_rule(param)}"
     if param.kind in ("int_list", "str_list") and problem.item is not None:
         message += f" (got {given[param.name][problem.item]!r})"
     return message
 
 
-def _label(param: Param) -> str:
+def label(param: Param) -> str:
     """The param as the user types it: TRACKER_ID, --label, --deleted/--no-deleted."""
     if param.positional:
-        return param.metavar
+        return metavar(param)
     if param.kind == "bool":
-        return f"{param.option}/--no-{param.option[2:]}"
-    return param.option
+        return f"{option(param)}/--no-{option(param)[2:]}"
+    return option(param)
 
 
 def _rule(param: Param) -> str:
