@@ -86,7 +86,7 @@ class ActionDef:
     rights: tuple[str, ...] = ()  # sub-user rights needed (masters have them all)
     permissions: tuple[tuple[str, str], ...] = ()  # panel (category, operation) pairs needed
     sessions: frozenset[str] = SESSION_KINDS  # user credential kinds accepted
-    params: tuple[Param, ...] | None = None  # None: the CLI registry's entry for `path`
+    params: tuple[Param, ...] | None = None  # None: the CLI registry's entry for `path` (an alias's too)
 
 
 ACTIONS: dict[str, ActionDef] = {}
@@ -116,10 +116,11 @@ def action(
         perms = tuple(permission)  # type: ignore[arg-type]
 
     def register(fn: Handler) -> Handler:
+        spec = ActionDef(path, api, fn, public, rights, perms, frozenset(sessions), params)
         for p in (path, *aliases):
             if p in ACTIONS:
                 raise ValueError(f"sandbox action {p} declared twice")
-            ACTIONS[p] = ActionDef(p, api, fn, public, rights, perms, frozenset(sessions), params)
+            ACTIONS[p] = spec
         return fn
 
     return register

@@ -391,6 +391,9 @@ def console_connect(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return {"key": key, "timestamp": timestamp}
 
 
+# register_entry: the document's name for it (spec/README: corrected to register_retry)
+@action("panel/tracker/register_retry", api="panel", permission=("trackers", "update"),
+        aliases=("panel/tracker/register_entry",))
 def register_retry(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Registration commands again, at most once in 120 s per device."""
     row = _tracker(ctx, p["tracker_id"])
@@ -411,19 +414,6 @@ def register_retry(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         (row["source_id"], json.dumps(payload), ctx.now),
     )
     return {}
-
-
-def _register_retry_params() -> Any:
-    from trackerctl.api.endpoints import REGISTRY
-
-    entry = REGISTRY.by_path("panel/tracker/register_retry")
-    assert entry is not None
-    return entry.params
-
-
-action("panel/tracker/register_retry", api="panel", permission=("trackers", "update"))(register_retry)
-# The document's name for it (spec/README: corrected to register_retry); same parameters.
-action("panel/tracker/register_entry", api="panel", permission=("trackers", "update"), params=_register_retry_params())(register_retry)
 
 
 @action("panel/tracker/raw_command/send", api="panel", permission=("trackers", "update"))
