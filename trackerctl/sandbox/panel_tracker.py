@@ -58,7 +58,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
 import sqlite3
 from decimal import Decimal
 from typing import Any
@@ -137,7 +136,6 @@ REGISTER_RETRY_INTERVAL = 120.0
 HISTORY_MONTHS = 12
 _IN_CHUNK = 900  # host parameters per IN (...) query
 _NO_REGISTER_MODELS = ("navixymobile", "mobile_unknown", "iosnavixytracker")
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 
 
 def _not_corrupted(row: sqlite3.Row) -> sqlite3.Row:
@@ -418,11 +416,8 @@ def register_retry(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @action("panel/tracker/raw_command/send", api="panel", permission=("trackers", "update"))
 def raw_command_send(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """Queue a raw command for the device `device_id` (the dealer's); 7 for a non-hex hex command."""
-    kind = p.get("type", "text")
-    # the generic validation checks Param.hex_if too; this keeps the action right on its own
-    if kind == "hex" and not _HEX.fullmatch(p["command"].replace(" ", "")):
-        raise invalid(("command", "Non-hex string"))
+    """Queue a raw command for the device `device_id` (the dealer's); a non-hex command with type hex
+    is 7 before this runs (params.py)."""
     row = ctx.conn.execute(
         records.TRACKER_SELECT + " WHERE s.device_id = ? AND u.dealer_id = ? ORDER BY t.clone, t.id LIMIT 1",
         (p["device_id"], ctx.dealer_id),
@@ -432,7 +427,7 @@ def raw_command_send(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     _not_corrupted(row)
     ctx.conn.execute(
         "INSERT INTO commands (source_id, kind, payload, reliable, created) VALUES (?, 'raw', ?, ?, ?)",
-        (row["source_id"], json.dumps({"command": p["command"], "type": kind}), int(p.get("reliable", True)), ctx.now),
+        (row["source_id"], json.dumps({"command": p["command"], "type": p.get("type", "text")}), int(p.get("reliable", True)), ctx.now),
     )
     return {}
 
