@@ -258,20 +258,6 @@ def batch_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return {"list": new_ids, **({"ignored_trackers": have} if ignore else {})}
 
 
-def _bound(ctx: Ctx, tracker_id: int) -> dict[str, list[int]]:
-    """The 203 extra for a tracker rules or vehicles use: {"rules": [...]} or {"vehicles": [...]}; {} if free."""
-    rules = [r[0] for r in ctx.conn.execute("SELECT rule_id FROM rule_trackers WHERE tracker_id = ? ORDER BY rule_id", (tracker_id,))]
-    if rules:
-        return {"rules": rules}
-    vehicles = [r[0] for r in ctx.conn.execute("SELECT id FROM vehicles WHERE tracker_id = ? ORDER BY id", (tracker_id,))]
-    return {"vehicles": vehicles} if vehicles else {}
-
-
-def _mark_deleted(ctx: Ctx, ids: list[int]) -> None:
-    ctx.conn.executemany("UPDATE trackers SET deleted = 1 WHERE id = ?", [(i,) for i in ids])
-    ctx.conn.executemany("DELETE FROM tracker_tags WHERE tracker_id = ?", [(i,) for i in ids])
-
-
 @action("panel/tracker/delete_clone", api="panel", permission=("trackers", "delete"))
 def delete_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     row = records.dealer_tracker(ctx, p["tracker_id"])
@@ -280,10 +266,10 @@ def delete_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     _not_corrupted(row)
     if row["deleted"]:
         return {}
-    bound = _bound(ctx, row["id"])
+    bound = records.bound(ctx, row["id"])
     if bound:
         raise ApiFailure(203, **bound)
-    _mark_deleted(ctx, [row["id"]])
+    records.mark_deleted(ctx, [row["id"]])
     return {}
 
 
@@ -306,13 +292,13 @@ def batch_delete_clones(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             error = "Already deleted"
         elif row["corrupted"]:
             error = "Device already corrupted"
-        elif _bound(ctx, tid):
+        elif records.bound(ctx, tid):
             error = "Delete entity associated with"
         else:
             done.add(tid)
             continue
         failed.append({"id": tid, "error": error})
-    _mark_deleted(ctx, sorted(done))
+    records.mark_deleted(ctx, sorted(done))
     answer: dict[str, Any] = {"deleted_count": len(done), "not_deleted_count": len(failed)}
     if failed:
         answer["not_deleted_trackers"] = failed
@@ -331,11 +317,8 @@ def corrupt(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     )]
     if clones and not p.get("corrupt_clones", False):
         raise ApiFailure(253, list=clones)
-    _mark_deleted(ctx, [row["id"], *clones])
-    ctx.conn.execute(
-        "UPDATE sources SET corrupted = 1, device_id = ?, phone = NULL WHERE id = ?",
-        (records.corrupted_device_id(row["source_id"], row["device_id"]), row["source_id"]),
-    )
+    records.mark_deleted(ctx, [row["id"], *clones])
+    records.corrupt_source(ctx, row)
     return {}
 
 

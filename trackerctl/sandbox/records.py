@@ -1,4 +1,5 @@
-"""Lookups of trackers as the two APIs see them, shared by the action modules.
+"""Lookups of trackers as the two APIs see them, and what both do to them (delete, corrupt), shared
+by the action modules.
 
 A user sees the trackers of its account (a sub-user those of its master) that are neither deleted
 nor corrupted; anything else is "not found" (201). The panel sees every tracker whose owner belongs
@@ -49,6 +50,29 @@ def corrupted_device_id(source_id: int, device_id: str) -> str:
     """What corruption makes of a source's device_id: unique, and freeing the original for a new
     registration (the phone is set to null)."""
     return f"corrupted.{source_id}.{device_id}"
+
+
+def corrupt_source(ctx: Ctx, row: sqlite3.Row) -> None:
+    """Mark the tracker's source corrupted: its device_id rewritten, its phone cleared."""
+    ctx.conn.execute(
+        "UPDATE sources SET corrupted = 1, device_id = ?, phone = NULL WHERE id = ?",
+        (corrupted_device_id(row["source_id"], row["device_id"]), row["source_id"]),
+    )
+
+
+def mark_deleted(ctx: Ctx, ids: list[int]) -> None:
+    """Mark the trackers deleted (they stay in the database) and drop their tags."""
+    ctx.conn.executemany("UPDATE trackers SET deleted = 1 WHERE id = ?", [(i,) for i in ids])
+    ctx.conn.executemany("DELETE FROM tracker_tags WHERE tracker_id = ?", [(i,) for i in ids])
+
+
+def bound(ctx: Ctx, tracker_id: int) -> dict[str, list[int]]:
+    """The 203 extra for a tracker rules or vehicles use: {"rules": [...]} or {"vehicles": [...]}; {} if free."""
+    rules = [r[0] for r in ctx.conn.execute("SELECT rule_id FROM rule_trackers WHERE tracker_id = ? ORDER BY rule_id", (tracker_id,))]
+    if rules:
+        return {"rules": rules}
+    vehicles = [r[0] for r in ctx.conn.execute("SELECT id FROM vehicles WHERE tracker_id = ? ORDER BY id", (tracker_id,))]
+    return {"vehicles": vehicles} if vehicles else {}
 
 
 # A tariff's doc_type and the owner legal types (`face`) it admits: the panel document's tariff/change

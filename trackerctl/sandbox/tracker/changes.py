@@ -35,12 +35,8 @@ def corrupt(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if source_row(ctx, row["source_id"])["activated"]:
         raise ApiFailure(243)
     ids = [r[0] for r in ctx.conn.execute("SELECT id FROM trackers WHERE source_id = ? AND deleted = 0", (row["source_id"],))]
-    ctx.conn.executemany("UPDATE trackers SET deleted = 1 WHERE id = ?", [(i,) for i in ids])
-    ctx.conn.executemany("DELETE FROM tracker_tags WHERE tracker_id = ?", [(i,) for i in ids])
-    ctx.conn.execute(
-        "UPDATE sources SET corrupted = 1, device_id = ?, phone = NULL WHERE id = ?",
-        (records.corrupted_device_id(row["source_id"], row["device_id"]), row["source_id"]),
-    )
+    records.mark_deleted(ctx, ids)
+    records.corrupt_source(ctx, row)
     return {}
 
 
@@ -50,14 +46,10 @@ def delete(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     row = live_tracker(ctx, p["tracker_id"])
     if not row["clone"]:
         raise ApiFailure(249)
-    rules = [r[0] for r in ctx.conn.execute("SELECT rule_id FROM rule_trackers WHERE tracker_id = ? ORDER BY rule_id", (row["id"],))]
-    if rules:
-        raise ApiFailure(203, rules=rules)
-    vehicles = [r[0] for r in ctx.conn.execute("SELECT id FROM vehicles WHERE tracker_id = ? ORDER BY id", (row["id"],))]
-    if vehicles:
-        raise ApiFailure(203, vehicles=vehicles)
-    ctx.conn.execute("UPDATE trackers SET deleted = 1 WHERE id = ?", (row["id"],))
-    ctx.conn.execute("DELETE FROM tracker_tags WHERE tracker_id = ?", (row["id"],))
+    bound = records.bound(ctx, row["id"])
+    if bound:
+        raise ApiFailure(203, **bound)
+    records.mark_deleted(ctx, [row["id"]])
     return {}
 
 
