@@ -56,7 +56,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-import json
 import math
 import sqlite3
 from decimal import Decimal
@@ -135,7 +134,6 @@ BATCH_CLONE_LIMIT = 1000
 REGISTER_RETRY_INTERVAL = 120.0
 HISTORY_MONTHS = 12
 _IN_CHUNK = 900  # host parameters per IN (...) query
-_NO_REGISTER_MODELS = ("navixymobile", "mobile_unknown", "iosnavixytracker")
 
 
 def _not_corrupted(row: sqlite3.Row) -> sqlite3.Row:
@@ -382,18 +380,14 @@ def register_retry(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         raise ApiFailure(219)
     if row["blocked"]:
         raise ApiFailure(208)
-    has_gsm = ctx.conn.execute("SELECT has_gsm FROM models WHERE code = ?", (row["model"],)).fetchone()
-    if not (has_gsm and has_gsm[0]) or row["model"].startswith(_NO_REGISTER_MODELS):
+    if not records.has_gsm(ctx.conn.execute("SELECT * FROM models WHERE code = ?", (row["model"],)).fetchone()):
         raise ApiFailure(214)
     last = ctx.conn.execute("SELECT register_retry_at FROM sources WHERE id = ?", (row["source_id"],)).fetchone()[0]
     if last is not None and ctx.now - last < REGISTER_RETRY_INTERVAL:
         raise ApiFailure(264)
     ctx.conn.execute("UPDATE sources SET register_retry_at = ? WHERE id = ?", (ctx.now, row["source_id"]))
-    payload = {"send_register_commands": p.get("send_register_commands"), "by": "panel"}
-    ctx.conn.execute(
-        "INSERT INTO commands (source_id, kind, payload, reliable, created) VALUES (?, 'register', ?, 1, ?)",
-        (row["source_id"], json.dumps(payload), ctx.now),
-    )
+    records.queue_command(ctx, row["source_id"], "register",
+                          {"send_register_commands": p.get("send_register_commands"), "by": "panel"})
     return {}
 
 
@@ -408,10 +402,8 @@ def raw_command_send(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if row is None:
         raise ApiFailure(201)
     _not_corrupted(row)
-    ctx.conn.execute(
-        "INSERT INTO commands (source_id, kind, payload, reliable, created) VALUES (?, 'raw', ?, ?, ?)",
-        (row["source_id"], json.dumps({"command": p["command"], "type": p.get("type", "text")}), int(p.get("reliable", True)), ctx.now),
-    )
+    records.queue_command(ctx, row["source_id"], "raw", {"command": p["command"], "type": p.get("type", "text")},
+                          p.get("reliable", True))
     return {}
 
 

@@ -1,5 +1,5 @@
-"""Lookups of trackers as the two APIs see them, and what both do to them (delete, corrupt), shared
-by the action modules.
+"""Lookups of trackers as the two APIs see them, and what both do to them (delete, corrupt, queue a
+command for the device), shared by the action modules.
 
 A user sees the trackers of its account (a sub-user those of its master) that are neither deleted
 nor corrupted; anything else is "not found" (201). The panel sees every tracker whose owner belongs
@@ -9,8 +9,9 @@ source means for it (most answer 252).
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trackerctl.sandbox.codes import ApiFailure
 
@@ -26,6 +27,7 @@ FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.us
 """
 
 USER_VISIBLE = "t.deleted = 0 AND s.corrupted = 0"
+MOBILE_APP_PREFIXES = ("navixymobile", "mobile_unknown", "iosnavixytracker")
 
 
 def user_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
@@ -83,3 +85,19 @@ _DOC_TYPE_FACES: dict[int, set[int] | None] = {0: None, 1: {1}, 2: {2, 3}, 3: No
 def tariff_admits(doc_type: int, face: int) -> bool:
     faces = _DOC_TYPE_FACES.get(doc_type, set())
     return faces is None or face in faces
+
+
+def has_gsm(model: sqlite3.Row) -> bool:
+    return bool(model["has_gsm"]) and not mobile_app(model["code"])
+
+
+def mobile_app(code: str) -> bool:
+    return code.startswith(MOBILE_APP_PREFIXES)
+
+
+def queue_command(ctx: Ctx, source_id: int, kind: str, payload: dict[str, Any], reliable: bool = True) -> None:
+    """What the platform would send to the device, kept in `commands` for tests to inspect."""
+    ctx.conn.execute(
+        "INSERT INTO commands (source_id, kind, payload, reliable, created) VALUES (?, ?, ?, ?, ?)",
+        (source_id, kind, json.dumps(payload), int(reliable), ctx.now),
+    )

@@ -5,8 +5,9 @@
     registration.py   register, register_quick, register_retry, replace, replace_quick, replace_retry
     changes.py        corrupt, delete, change_phone, tags/set
     commands.py       location_request, raw_command/send, send_command
-    common.py         what they share: the tracker lookups and checks, the answer object, the queue
-                      of commands sent to devices
+    common.py         what they share: the tracker lookups and checks, the answer object (what
+                      they share with the panel, the queue of commands sent to devices included, is
+                      in ../records.py)
 
 Every action works on the trackers of the user's account (a sub-user's: its master's) that are
 neither deleted nor corrupted; anything else is 201 (the replace family answers 204, as its Errors

@@ -17,7 +17,8 @@ from typing import Any
 from trackerctl.sandbox import records
 from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
-from trackerctl.sandbox.tracker.common import has_gsm, live_tracker, phone_free, queue_command, source_row, tracker_model, unblocked
+from trackerctl.sandbox.records import has_gsm, queue_command
+from trackerctl.sandbox.tracker.common import live_tracker, phone_free, source_row, tracker_model, unblocked
 
 
 @action("tracker/corrupt", api="user", right="tracker_register")

@@ -1,17 +1,14 @@
 """What the `tracker/*` modules share: the user's tracker and the checks on it, model and device
-lookups, the answer object, and the queue of what would be sent to the device."""
+lookups, the answer object (what the panel shares with them is in records.py)."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
 from trackerctl.sandbox import objects, records
 from trackerctl.sandbox.codes import ApiFailure
 from trackerctl.sandbox.dispatch import Ctx
-
-MOBILE_APP_PREFIXES = ("navixymobile", "mobile_unknown", "iosnavixytracker")
 
 
 def live_tracker(ctx: Ctx, tracker_id: int, *, missing: int = 201) -> sqlite3.Row:
@@ -42,14 +39,6 @@ def tracker_model(ctx: Ctx, row: sqlite3.Row) -> sqlite3.Row:
     return model_row(ctx, row["model"])  # sources.model references models
 
 
-def has_gsm(model: sqlite3.Row) -> bool:
-    return bool(model["has_gsm"]) and not mobile_app(model["code"])
-
-
-def mobile_app(code: str) -> bool:
-    return code.startswith(MOBILE_APP_PREFIXES)
-
-
 def owner_row(ctx: Ctx) -> sqlite3.Row:
     return ctx.conn.execute("SELECT * FROM users WHERE id = ?", (ctx.owner_id,)).fetchone()
 
@@ -64,14 +53,6 @@ def tag_bindings(ctx: Ctx, tracker_id: int) -> list[dict[str, int]]:
 def tracker_answer(ctx: Ctx, tracker_id: int, *, tags: bool) -> dict[str, Any]:
     row = ctx.conn.execute(records.TRACKER_SELECT + " WHERE t.id = ?", (tracker_id,)).fetchone()
     return objects.user_tracker(row, tag_bindings(ctx, tracker_id) if tags else None)
-
-
-def queue_command(ctx: Ctx, source_id: int, kind: str, payload: dict[str, Any], reliable: bool = True) -> None:
-    """What the platform would send to the device, kept in `commands` for tests to inspect."""
-    ctx.conn.execute(
-        "INSERT INTO commands (source_id, kind, payload, reliable, created) VALUES (?, ?, ?, ?, ?)",
-        (source_id, kind, json.dumps(payload), int(reliable), ctx.now),
-    )
 
 
 def device_data(ctx: Ctx, source_id: int) -> sqlite3.Row | None:

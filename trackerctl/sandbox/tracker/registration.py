@@ -38,14 +38,12 @@ from trackerctl.sandbox import records
 from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
 from trackerctl.sandbox.params import validate
+from trackerctl.sandbox.records import has_gsm, mobile_app, queue_command
 from trackerctl.sandbox.tracker.common import (
-    has_gsm,
     live_tracker,
-    mobile_app,
     model_row,
     owner_row,
     phone_free,
-    queue_command,
     source_row,
     tracker_answer,
     tracker_model,
