@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from trackerctl.sandbox import paging
+from trackerctl.sandbox import paging, records
 from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
 
@@ -45,7 +45,6 @@ ORDER_COLUMNS = {
     "comment": "b.id",
 }
 FILTER_COLUMNS = ("b.id", "b.imei", "b.model_code", "b.iccid", "b.assign_time")
-_IN_CHUNK = 900  # host parameters per IN (...) query
 
 
 def bundle_object(row: sqlite3.Row) -> dict[str, Any]:
@@ -79,9 +78,7 @@ def import_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     imeis: list[str] = p["imeis"]
     if len(set(imeis)) != len(imeis):
         raise ApiFailure(247)
-    for start in range(0, len(imeis), _IN_CHUNK):
-        part = imeis[start:start + _IN_CHUNK]
-        marks = ",".join("?" * len(part))
+    for marks, part in records.in_chunks(imeis):
         if ctx.conn.execute(f"SELECT 1 FROM bundles WHERE imei IN ({marks}) LIMIT 1", part).fetchone():
             raise ApiFailure(247)
     ctx.conn.executemany(

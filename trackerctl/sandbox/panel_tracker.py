@@ -133,7 +133,6 @@ BATCH_DELETE_LIMIT = 500
 BATCH_CLONE_LIMIT = 1000
 REGISTER_RETRY_INTERVAL = 120.0
 HISTORY_MONTHS = 12
-_IN_CHUNK = 900  # host parameters per IN (...) query
 
 
 def _not_corrupted(row: sqlite3.Row) -> sqlite3.Row:
@@ -155,17 +154,6 @@ def _target_user(ctx: Ctx, user_id: int) -> sqlite3.Row:
     if user is None:
         raise ApiFailure(246)
     return user
-
-
-def _dealer_trackers(ctx: Ctx, ids: list[int]) -> dict[int, sqlite3.Row]:
-    """The dealer's trackers among `ids`, by id."""
-    found: dict[int, sqlite3.Row] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        part = ids[start:start + _IN_CHUNK]
-        marks = ",".join("?" * len(part))
-        for row in ctx.conn.execute(records.TRACKER_SELECT + f" WHERE t.id IN ({marks}) AND u.dealer_id = ?", (*part, ctx.dealer_id)):
-            found[row["id"]] = row
-    return found
 
 
 def _clone_sources(ctx: Ctx, user_id: int) -> dict[int, int]:
@@ -233,7 +221,7 @@ def batch_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         raise invalid(("tracker_ids", f"must have between 1 and {BATCH_CLONE_LIMIT} items"))
     user = _target_user(ctx, p["user_id"])
     ids = _unique(p["tracker_ids"])
-    rows = _dealer_trackers(ctx, ids)
+    rows = records.trackers_by_id(ctx, ids, "u.dealer_id = ?", ctx.dealer_id)
     missing = [i for i in ids if i not in rows]
     if missing:
         raise ApiFailure(217, list=missing)
@@ -277,7 +265,7 @@ def batch_delete_clones(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     ids: list[int] = p["trackers"]
     if len(ids) > BATCH_DELETE_LIMIT:
         raise invalid(("trackers", f"must have between 1 and {BATCH_DELETE_LIMIT} items"))
-    rows = _dealer_trackers(ctx, _unique(ids))
+    rows = records.trackers_by_id(ctx, _unique(ids), "u.dealer_id = ?", ctx.dealer_id)
     done: set[int] = set()
     failed: list[dict[str, Any]] = []
     for tid in ids:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from trackerctl.sandbox.codes import ApiFailure
@@ -28,6 +29,7 @@ FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.us
 
 USER_VISIBLE = "t.deleted = 0 AND s.corrupted = 0"
 MOBILE_APP_PREFIXES = ("navixymobile", "mobile_unknown", "iosnavixytracker")
+IN_CHUNK = 900  # host parameters per IN (...) query
 
 
 def user_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
@@ -46,6 +48,19 @@ def dealer_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
     if row is None:
         raise ApiFailure(201)
     return row
+
+
+def in_chunks(values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+    """`values` in parts of at most IN_CHUNK: (the part's `?,?,...` for IN (...), the part)."""
+    for start in range(0, len(values), IN_CHUNK):
+        part = list(values[start:start + IN_CHUNK])
+        yield ",".join("?" * len(part)), part
+
+
+def trackers_by_id(ctx: Ctx, ids: Sequence[int], condition: str, arg: Any) -> dict[int, sqlite3.Row]:
+    """The trackers among `ids` that meet `condition` (one `?`, given `arg`), by id."""
+    return {row["id"]: row for marks, part in in_chunks(ids)
+            for row in ctx.conn.execute(TRACKER_SELECT + f" WHERE t.id IN ({marks}) AND {condition}", (*part, arg))}
 
 
 def corrupted_device_id(source_id: int, device_id: str) -> str:

@@ -34,8 +34,6 @@ from trackerctl.sandbox.codes import ApiFailure
 from trackerctl.sandbox.dispatch import Ctx, action
 from trackerctl.sandbox.tracker.common import device_data, last_fix, live_tracker, tag_bindings, unblocked
 
-_IN_CHUNK = 900  # ids per SQL IN (...)
-
 # Key orders of the `sensor value` objects as each action's example shows them.
 SENSOR_KEYS = ("label", "units", "name", "type", "value", "units_type", "converted_units_type", "converted_value")
 FUEL_KEYS = ("label", "name", "type", "value", "units_type", "units", "converted_units_type", "converted_value")
@@ -271,13 +269,7 @@ def get_state(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 def get_states(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """States keyed by tracker id (as text); see the module's notes for the error order."""
     ids = list(dict.fromkeys(p["trackers"]))
-    rows: dict[int, sqlite3.Row] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        part = ids[start:start + _IN_CHUNK]
-        for row in ctx.conn.execute(
-            records.TRACKER_SELECT + f" WHERE t.id IN ({','.join('?' * len(part))}) AND t.user_id = ?", (*part, ctx.owner_id)
-        ):
-            rows[row["id"]] = row
+    rows = records.trackers_by_id(ctx, ids, "t.user_id = ?", ctx.owner_id)
     missing = [i for i in ids if i not in rows or (rows[i]["deleted"] and not rows[i]["corrupted"])]
     corrupted = [i for i in ids if i in rows and rows[i]["corrupted"]]
     blocked = [i for i in ids if i in rows and i not in missing and i not in corrupted and rows[i]["blocked"]]
