@@ -85,6 +85,13 @@ def page(conn: sqlite3.Connection, *, select: str, count_from: str, condition: s
     return rows, query.count
 
 
+def contains(columns: Sequence[str], text: str) -> tuple[str, list[str]]:
+    """The condition that any of `columns`, as text, contains `text` (LIKE's wildcards in it taken
+    literally), and its arguments: a list's `filter`."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "(" + " OR ".join(f"CAST({c} AS TEXT) LIKE ? ESCAPE '\\'" for c in columns) + ")", [pattern] * len(columns)
+
+
 def forget() -> None:
     """Drop everything remembered (tests compare with what a first read gives)."""
     with _lock:

@@ -65,11 +65,6 @@ def _equipment(ctx: Ctx, equip_id: int) -> sqlite3.Row:
     return row
 
 
-def like_pattern(text: str) -> str:
-    """`%text%` with LIKE's wildcards taken literally (ESCAPE '\\')."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 @action("panel/tracker/bundle/import", api="panel", permission=("tracker_bundles", "create"))
 def import_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Bundles for all `imeis` with the equipment's model, or none: 204 for equipment not of the
@@ -113,8 +108,9 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         where.append("b.imei IN (SELECT device_id FROM sources WHERE tariff_id = ?)")
         args.append(extra["tariff_id"])
     if p.get("filter"):
-        where.append("(" + " OR ".join(f"CAST({c} AS TEXT) LIKE ? ESCAPE '\\'" for c in FILTER_COLUMNS) + ")")
-        args.extend([like_pattern(p["filter"])] * len(FILTER_COLUMNS))
+        condition, patterns = paging.contains(FILTER_COLUMNS, p["filter"])
+        where.append(condition)
+        args.extend(patterns)
     rows, count = paging.page(
         ctx.conn, select=_SELECT, count_from="FROM bundles b", condition=" WHERE " + " AND ".join(where), args=args,
         order=ORDER_COLUMNS[p.get("order_by", "id")], id_column="b.id", ascending=p.get("ascending", True),

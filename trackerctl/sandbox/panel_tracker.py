@@ -109,9 +109,9 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         where.append("s.tariff_id = ?")
         args.append(p["tariff_id"])
     if p.get("filter"):
-        pattern = "%" + p["filter"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(" + " OR ".join(f"CAST({c} AS TEXT) LIKE ? ESCAPE '\\'" for c in FILTER_COLUMNS) + ")")
-        args.extend([pattern] * len(FILTER_COLUMNS))
+        condition, patterns = paging.contains(FILTER_COLUMNS, p["filter"])
+        where.append(condition)
+        args.extend(patterns)
     clones = p.get("clones_filter", "not_set")
     if clones == "exclude_clones":
         where.append("t.clone = 0")
