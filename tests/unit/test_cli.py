@@ -139,7 +139,7 @@ def test_version_and_help(env):
     assert run(env, "--version").stdout == "trackerctl 0.1.0\n"
     help_ = run(env, "panel", "tracker", "clone", "--help")
     assert help_.exit_code == 0
-    assert "panel/tracker/clone" in help_.stdout and "Example: trackerctl panel tracker clone" in help_.stdout
+    assert "panel/tracker/clone" in help_.stdout and "Examples:\n  trackerctl panel tracker clone" in help_.stdout
     assert "trackers: create" in help_.stdout
 
 

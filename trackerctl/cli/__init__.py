@@ -28,9 +28,17 @@ def main() -> None:
     code = EXIT_INTERRUPTED
     try:
         _install()
-        from trackerctl.cli.app import run
+        from trackerctl.cli.help import help_page
 
-        code = run(sys.argv[1:])
+        page = help_page(sys.argv[1:])  # before Typer is imported: --help costs an interpreter and one file
+        if page is not None:
+            sys.stdout.write(page)
+            sys.stdout.flush()
+            code = 0
+        else:
+            from trackerctl.cli.app import run
+
+            code = run(sys.argv[1:])
         _mode = _EXIT
     except KeyboardInterrupt:
         _mode = _EXIT  # no call before this line: a second signal cannot raise in here

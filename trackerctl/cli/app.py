@@ -54,9 +54,10 @@ def build_cli() -> Any:
     """The root as a Typer app (what `typer.testing.CliRunner().invoke` takes)."""
     import typer
 
-    from trackerctl.cli.framework import install_fast_coercion
+    from trackerctl.cli.framework import install_fast_coercion, install_help
 
     install_fast_coercion()  # keeps pydantic off the --help path
+    install_help()
 
     from trackerctl.cli.lazy import LazyGroup
     from trackerctl.cli.options import with_global_options

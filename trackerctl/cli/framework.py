@@ -26,7 +26,7 @@ from typer.core import TyperCommand, TyperGroup
 
 __all__ = [
     "BadParameter", "ClickException", "Command", "Context", "HelpFormatter", "NoArgsIsHelpError", "TyperCommand",
-    "TyperGroup", "UsageError", "install_fast_coercion",
+    "TyperGroup", "UsageError", "install_fast_coercion", "install_help",
 ]
 
 _PLAIN = (str, int, float, bool)
@@ -42,6 +42,29 @@ def install_fast_coercion() -> bool:
     if _installed is None:
         _installed = os.environ.get("TRACKERCTL_TYPER_PATCH", "").strip() != "0" and _patch()
     return _installed
+
+
+def install_help() -> None:
+    """Every help page Click would print (`--help`, a group run with no command) is trackerctl's own
+    (`trackerctl.cli.help`), the one the entry point prints before Typer is imported; a command with
+    no page there (help.json not regenerated yet) keeps Click's."""
+    if getattr(Command.get_help, "trackerctl", False):
+        return
+    original = Command.get_help
+
+    def get_help(self: Any, ctx: Any) -> str:
+        from trackerctl.cli.help import page_for
+
+        path: list[str] = []
+        at = ctx
+        while at.parent is not None:
+            path.insert(0, at.info_name)
+            at = at.parent
+        page = page_for(tuple(path))
+        return original(self, ctx) if page is None else page.rstrip("\n")
+
+    get_help.trackerctl = True  # type: ignore[attr-defined]
+    Command.get_help = get_help
 
 
 def _patch() -> bool:

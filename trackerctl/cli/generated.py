@@ -163,7 +163,7 @@ def _bulk_size(text: str, name: str) -> int:
 
 def _cli_param(p: Param) -> inspect.Parameter:
     """A Typer parameter for one API parameter; values reach the runner under the API's name."""
-    help_ = p.help + ("" if p.required or p.kind == "bool" or p.positional else " (optional)")  # an argument: [BRACKETS] say it
+    help_ = p.help  # help marks the required ones (trackerctl.cli.docs.pages)
     if p.positional:
         if p.kind in ("int_list", "str_list"):
             return _extra(p.name, list[str] | None, typer.Argument(metavar=metavar(p) + "...", help=help_, show_default=False))
@@ -172,8 +172,7 @@ def _cli_param(p: Param) -> inspect.Parameter:
                       typer.Argument(metavar=metavar(p), help=help_, show_default=False), None if optional else inspect.Parameter.empty)
     if p.kind == "bool":
         alias = (f" /--{p.cli_false}",) if p.cli_false else ()  # " /--x" (nothing before the slash): another negative flag
-        req = " Required: give one of the two." if p.required else ""
-        return _extra(p.name, bool | None, typer.Option(f"{option(p)}/--no-{option(p)[2:]}", *alias, help=help_ + req, show_default=False))
+        return _extra(p.name, bool | None, typer.Option(f"{option(p)}/--no-{option(p)[2:]}", *alias, help=help_, show_default=False))
     if p.kind in ("int_list", "str_list", "tag_bindings"):
         return _extra(p.name, list[str] | None, typer.Option(option(p), metavar=_metavar(p), help=help_ + " Repeatable.", show_default=False))
     ann: Any = _SCALAR[p.kind]

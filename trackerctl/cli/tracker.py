@@ -39,7 +39,7 @@ def get_state_command() -> Any:
 
     get_state.__doc__ = help_text(action) + "\n\nWith --watch, refreshes the states of every TRACKER_ID until Ctrl-C (exit 130)."
     cli = typer.Typer(rich_markup_mode=None, add_completion=False)
-    cli.command("get-state", epilog=epilog(action) + "  Watch: trackerctl tracker get-state 123456 999119 --watch 5")(with_global_options(get_state))
+    cli.command("get-state", epilog=epilog(action) + "\n\nExample: trackerctl tracker get-state 123456 999119 --watch 5")(with_global_options(get_state))
     return typer.main.get_command(cli)
 
 

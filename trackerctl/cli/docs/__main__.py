@@ -1,4 +1,4 @@
-"""`python -m trackerctl.cli.docs [--check] [--root DIR]`: rewrite completions/ and man/ from the tree.
+"""`python -m trackerctl.cli.docs [--check] [--root DIR]`: rewrite help.json, completions/ and man/ from the tree.
 
 With --check nothing is written: the files that differ are listed, and the exit status is 1 when
 any does (what tests/unit/test_completion.py and test_man.py assert, for CI).
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     for rel in stale:
         if rel not in wanted:
             (args.root / rel).unlink()
-    print(f"{len(wanted)} files in completions/ and man/; {len(stale)} changed", file=sys.stderr)
+    print(f"{len(wanted)} files (help.json, completions/, man/); {len(stale)} changed", file=sys.stderr)
     return 0
 
 

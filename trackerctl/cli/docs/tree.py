@@ -10,7 +10,7 @@ commands leave open as plain text (profile names, file paths, platform names) is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trackerctl.config import BUILTIN_PROFILES, DEFAULT_PROFILE
@@ -46,6 +46,7 @@ class Opt:
     required: bool = False
     repeatable: bool = False
     is_global: bool = False  # one of the root's global options, accepted here as well
+    default: str = ""  # the default shown in help ("" when none is worth showing)
 
     @property
     def long(self) -> str:
@@ -141,12 +142,16 @@ def walk() -> Node:
 def _node(cmd: Any, ctx: Any, path: tuple[str, ...], globals_: dict, listed: str) -> Node:
     from trackerctl.cli.framework import Context, TyperGroup
     from trackerctl.api.endpoints import REGISTRY
+    from trackerctl.cli.request import option
 
     help_ = cmd.help or ""
     summary = (paragraphs(help_) or [listed])[0]
     options = [_mark_global(o, globals_) for o in _options(cmd, ctx, path)]
-    args = [_argument(p, path) for p in cmd.params if p.param_type_name == "argument"]
     action = REGISTRY.by_command(path) if path else None
+    if action is not None:  # API options are checked by the validator, not by Typer: the registry says which are required
+        required = {option(p) for p in action.options if p.required}
+        options = [replace(o, required=True) if o.long in required else o for o in options]
+    args = [_argument(p, path) for p in cmd.params if p.param_type_name == "argument"]
     node = Node(path, summary, help_, cmd.epilog or "", options, args, action=action)
     if action is not None and path != action.command_path:
         node.canonical = action.command_path
@@ -180,8 +185,15 @@ def _options(cmd: Any, ctx: Any, path: tuple[str, ...]) -> list[Opt]:
             completer=_option_completer(p, path) if takes_value else NONE,
             required=bool(p.required),
             repeatable=bool(p.multiple),
+            default=_default(p) if takes_value else "",
         ))
     return out
+
+
+def _default(p: Any) -> str:
+    if not p.show_default or p.default is None or isinstance(p.default, (list, tuple)):
+        return ""
+    return str(p.default)
 
 
 def _mark_global(o: Opt, globals_: dict) -> Opt:
