@@ -183,17 +183,13 @@ def _default_tariff(ctx: Ctx) -> int | None:
     return chosen
 
 
-def _use_code(ctx: Ctx, code: sqlite3.Row, source_id: int) -> None:
-    ctx.conn.execute("UPDATE activation_codes SET activated = 1, activation_date = ?, device_id = ? WHERE code = ?",
-                     (ctx.timestamp(), source_id, code["code"]))
-    ctx.conn.execute("UPDATE users SET balance = balance + ?, bonus = bonus + ? WHERE id = ?",
-                     (code["money_amount"], code["bonus_amount"], ctx.owner_id))
-
-
-def _create(ctx: Ctx, label: str, group_id: int, model: str, device_id: str, phone: str | None,
-            apn: tuple[str, str, str], tariff: sqlite3.Row, free_days: int) -> tuple[int, int]:
-    """A new source and tracker, `just_registered`: (tracker id, source id)."""
-    days = free_days or (30 if tariff["type"] == "monthly" else 1)
+def _create(ctx: Ctx, p: dict[str, Any], model: str, device_id: str, phone: str | None, apn: tuple[str, str, str],
+            code: sqlite3.Row | None, bundle: sqlite3.Row | None) -> tuple[int, int]:
+    """A new source and tracker, `just_registered`, on the activation code's tariff, else the
+    dealer's default (221, 225); the code is used up, the bundle activated. (tracker id, source id)."""
+    _device_limit(ctx, 1)
+    tariff = _tariff_for(ctx, code["tariff_id"] if code else _default_tariff(ctx))
+    days = (code["free_days"] if code else tariff["free_period"]) or (30 if tariff["type"] == "monthly" else 1)
     source_id = ctx.conn.execute(
         "INSERT INTO sources (device_id, phone, model, tariff_id, creation_date, tariff_end_date, connection_status, activated,"
         " apn_name, apn_user, apn_password) VALUES (?, ?, ?, ?, ?, ?, 'just_registered', 0, ?, ?, ?)",
@@ -201,9 +197,16 @@ def _create(ctx: Ctx, label: str, group_id: int, model: str, device_id: str, pho
     ).lastrowid
     tracker_id = ctx.conn.execute(
         "INSERT INTO trackers (label, user_id, group_id, source_id, creation_date) VALUES (?, ?, ?, ?, ?)",
-        (label, ctx.owner_id, group_id, source_id, ctx.today()),
+        (p["label"], ctx.owner_id, p["group_id"], source_id, ctx.today()),
     ).lastrowid
     ctx.conn.execute("INSERT INTO device_data (source_id) VALUES (?)", (source_id,))
+    if code is not None:
+        ctx.conn.execute("UPDATE activation_codes SET activated = 1, activation_date = ?, device_id = ? WHERE code = ?",
+                         (ctx.timestamp(), source_id, code["code"]))
+        ctx.conn.execute("UPDATE users SET balance = balance + ?, bonus = bonus + ? WHERE id = ?",
+                         (code["money_amount"], code["bonus_amount"], ctx.owner_id))
+    if bundle is not None:
+        ctx.conn.execute("UPDATE bundles SET activated = 1 WHERE id = ?", (bundle["id"],))
     assert source_id is not None and tracker_id is not None
     return tracker_id, source_id
 
@@ -227,6 +230,7 @@ def _new_device(ctx: Ctx, p: dict[str, Any], model: Any, *, replacing: bool) -> 
         phone = _sim(ctx, values["iccid"], bundle)["phone"]
     return plugin, device_id, values, phone, bundle
 
+
 @action("tracker/register", api="user", right="tracker_register")
 def register(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Register a device through a plugin. Order 204, 220, 222, 7 (plugin parameters, device_id),
@@ -238,14 +242,7 @@ def register(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     plugin, device_id, values, phone, bundle = _new_device(ctx, p, model, replacing=False)
     phone_free(ctx, phone)
     code = _activation_code(ctx, values["activation_code"]) if "activation_code" in values else None
-    _device_limit(ctx, 1)
-    tariff = _tariff_for(ctx, code["tariff_id"] if code else _default_tariff(ctx))
-    tracker_id, source_id = _create(ctx, p["label"], p["group_id"], model["code"], device_id, phone, _apn(values), tariff,
-                                    code["free_days"] if code else tariff["free_period"])
-    if code is not None:
-        _use_code(ctx, code, source_id)
-    if bundle is not None:
-        ctx.conn.execute("UPDATE bundles SET activated = 1 WHERE id = ?", (bundle["id"],))
+    tracker_id, source_id = _create(ctx, p, model["code"], device_id, phone, _apn(values), code, bundle)
     if p.get("send_register_commands", True):
         queue_command(ctx, source_id, "register", {"action": "register", "plugin_id": plugin["id"], **values})
     return {"value": tracker_answer(ctx, tracker_id, tags=False)}
@@ -265,14 +262,17 @@ def _quick_device(ctx: Ctx, imei: str) -> tuple[sqlite3.Row, sqlite3.Row]:
     return bundle, model
 
 
-def _quick_checks(ctx: Ctx, bundle: sqlite3.Row, model: sqlite3.Row, source_id: int | None) -> str | None:
+def _quick_checks(ctx: Ctx, bundle: sqlite3.Row, model: sqlite3.Row,
+                  source_id: int | None) -> tuple[str | None, tuple[str, str, str]]:
     """The quick plugin supports the model (222), the IMEI is not registered (224), the bundle's SIM
-    is not deleted (226) and its phone not another device's (223): the phone."""
+    is not deleted (226) and its phone not another device's (223): the SIM's phone and APN."""
     _plugin(ctx, QUICK_PLUGIN, model)
     _device_id_free(ctx, bundle["imei"])
-    phone = _sim(ctx, bundle["iccid"], bundle)["phone"] if bundle["iccid"] is not None else None
-    phone_free(ctx, phone, source_id)
-    return phone
+    if bundle["iccid"] is None:
+        return None, ("", "", "")
+    sim = _sim(ctx, bundle["iccid"], bundle)
+    phone_free(ctx, sim["phone"], source_id)
+    return sim["phone"], (sim["apn_name"], sim["apn_user"], sim["apn_password"])
 
 
 @action("tracker/register_quick", api="user", right="tracker_register")
@@ -281,17 +281,9 @@ def register_quick(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     226, 223, 227, 221, 225."""
     bundle, model = _quick_device(ctx, p["imei"])
     _group(ctx, p["group_id"])
-    phone = _quick_checks(ctx, bundle, model, None)
+    phone, apn = _quick_checks(ctx, bundle, model, None)
     code = _activation_code(ctx, bundle["activation_code"]) if bundle["activation_code"] else None
-    _device_limit(ctx, 1)
-    tariff = _tariff_for(ctx, code["tariff_id"] if code else _default_tariff(ctx))
-    sim = ctx.conn.execute("SELECT * FROM sims WHERE iccid = ?", (bundle["iccid"],)).fetchone() if bundle["iccid"] else None
-    apn = (sim["apn_name"], sim["apn_user"], sim["apn_password"]) if sim is not None else ("", "", "")
-    tracker_id, source_id = _create(ctx, p["label"], p["group_id"], model["code"], bundle["imei"], phone, apn, tariff,
-                                    code["free_days"] if code else tariff["free_period"])
-    if code is not None:
-        _use_code(ctx, code, source_id)
-    ctx.conn.execute("UPDATE bundles SET activated = 1 WHERE id = ?", (bundle["id"],))
+    tracker_id, _ = _create(ctx, p, model["code"], bundle["imei"], phone, apn, code, bundle)
     return {"value": tracker_answer(ctx, tracker_id, tags=True)}
 
 
@@ -315,17 +307,25 @@ def register_retry(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         if found is None:
             raise ApiFailure(201)
         row = found
+    _resendable(ctx, row)
+    _resend(ctx, row["source_id"], p, "register_retry")
+    # the user API has no retry limit, but the panel's (264 within 120 s) counts retries from both
+    ctx.conn.execute("UPDATE sources SET register_retry_at = ? WHERE id = ?", (ctx.now, row["source_id"]))
+    return {"value": tracker_answer(ctx, row["id"], tags=True)}
+
+
+def _resendable(ctx: Ctx, row: sqlite3.Row) -> sqlite3.Row:
+    """The source of a tracker whose registration commands can be sent again: not blocked (208), not
+    a clone (219), with a GSM module (214), its device not connected yet (242)."""
     unblocked(row)
     if row["clone"]:
         raise ApiFailure(219)
     if not has_gsm(tracker_model(ctx, row)):
         raise ApiFailure(214)
-    if source_row(ctx, row["source_id"])["activated"]:
+    source = source_row(ctx, row["source_id"])
+    if source["activated"]:
         raise ApiFailure(242)
-    _resend(ctx, row["source_id"], p, "register_retry")
-    # the user API has no retry limit, but the panel's (264 within 120 s) counts retries from both
-    ctx.conn.execute("UPDATE sources SET register_retry_at = ? WHERE id = ?", (ctx.now, row["source_id"]))
-    return {"value": tracker_answer(ctx, row["id"], tags=True)}
+    return source
 
 
 def _resend(ctx: Ctx, source_id: int, p: dict[str, Any], what: str) -> None:
@@ -339,15 +339,14 @@ def _resend(ctx: Ctx, source_id: int, p: dict[str, Any], what: str) -> None:
 # ---- replacement -----------------------------------------------------------------------------------
 
 
-def _replaceable(ctx: Ctx, tracker_id: int) -> tuple[sqlite3.Row, sqlite3.Row]:
+def _replaceable(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
     """The tracker (204), not blocked (208), not a clone (219), its device activated (266)."""
     row = unblocked(live_tracker(ctx, tracker_id, missing=204))
     if row["clone"]:
         raise ApiFailure(219)
-    source = source_row(ctx, row["source_id"])
-    if not source["activated"]:
+    if not source_row(ctx, row["source_id"])["activated"]:
         raise ApiFailure(266)
-    return row, source
+    return row
 
 
 def _not_mobile_apps(old: str, new: str, new_param: str) -> None:
@@ -356,31 +355,34 @@ def _not_mobile_apps(old: str, new: str, new_param: str) -> None:
         raise invalid(*problems)
 
 
-def _swap(ctx: Ctx, row: sqlite3.Row, model: str, device_id: str, phone: str | None, apn: tuple[str, str, str]) -> None:
-    """The tracker's source takes the new device; id, history (device_data), clones and tariff stay."""
+def _swap(ctx: Ctx, row: sqlite3.Row, model: str, device_id: str, phone: str | None, apn: tuple[str, str, str],
+          bundle: sqlite3.Row | None) -> None:
+    """The tracker's source takes the new device (221 when the dealer is beyond its device limit
+    already, 225 for the tracker's tariff); id, history (device_data), clones and tariff stay. The
+    bundle is activated."""
+    _device_limit(ctx, 0)
+    _tariff_for(ctx, row["tariff_id"])
     ctx.conn.execute(
         "UPDATE sources SET device_id = ?, model = ?, phone = ?, apn_name = ?, apn_user = ?, apn_password = ?,"
         " replaced_device_id = device_id, activated = 0, connection_status = 'just_registered' WHERE id = ?",
         (device_id, model, phone, *apn, row["source_id"]),
     )
+    if bundle is not None:
+        ctx.conn.execute("UPDATE bundles SET activated = 1 WHERE id = ?", (bundle["id"],))
 
 
 @action("tracker/replace", api="user", right="tracker_configure")
 def replace(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Put a new device behind the tracker. Order 204, 208, 219, 266, 220, 7 (mobile app), 222, 7
     (plugin parameters, device_id), 224, 258, 226, 223, 221, 225."""
-    row, _ = _replaceable(ctx, p["tracker_id"])
+    row = _replaceable(ctx, p["tracker_id"])
     model = model_row(ctx, p["model"])
     if model is None:
         raise ApiFailure(220)
     _not_mobile_apps(row["model"], model["code"], "model")
     plugin, device_id, values, phone, bundle = _new_device(ctx, p, model, replacing=True)
     phone_free(ctx, phone, row["source_id"])
-    _device_limit(ctx, 0)
-    _tariff_for(ctx, row["tariff_id"])
-    _swap(ctx, row, model["code"], device_id, phone, _apn(values))
-    if bundle is not None:
-        ctx.conn.execute("UPDATE bundles SET activated = 1 WHERE id = ?", (bundle["id"],))
+    _swap(ctx, row, model["code"], device_id, phone, _apn(values), bundle)
     if p.get("send_register_commands", True):
         queue_command(ctx, row["source_id"], "register", {"action": "replace", "plugin_id": plugin["id"], **values})
     return {"value": tracker_answer(ctx, row["id"], tags=False)}
@@ -390,16 +392,11 @@ def replace(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 def replace_quick(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Put a preconfigured bundle behind the tracker. Order 204, 208, 219, 266, 201, 220, 7 (mobile
     app), 222, 224, 226, 223, 221, 225."""
-    row, _ = _replaceable(ctx, p["tracker_id"])
+    row = _replaceable(ctx, p["tracker_id"])
     bundle, model = _quick_device(ctx, p["imei"])
     _not_mobile_apps(row["model"], model["code"], "imei")
-    phone = _quick_checks(ctx, bundle, model, row["source_id"])
-    _device_limit(ctx, 0)
-    _tariff_for(ctx, row["tariff_id"])
-    sim = ctx.conn.execute("SELECT * FROM sims WHERE iccid = ?", (bundle["iccid"],)).fetchone() if bundle["iccid"] else None
-    apn = (sim["apn_name"], sim["apn_user"], sim["apn_password"]) if sim is not None else ("", "", "")
-    _swap(ctx, row, model["code"], bundle["imei"], phone, apn)
-    ctx.conn.execute("UPDATE bundles SET activated = 1 WHERE id = ?", (bundle["id"],))
+    phone, apn = _quick_checks(ctx, bundle, model, row["source_id"])
+    _swap(ctx, row, model["code"], bundle["imei"], phone, apn, bundle)
     return {"value": tracker_answer(ctx, row["id"], tags=True)}
 
 
@@ -407,15 +404,8 @@ def replace_quick(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 def replace_retry(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Resend the registration commands to the new device. Order 204, 208, 219, 214, 242 (the new
     device has connected), 266 (no replacement: the tracker's first device is not activated yet)."""
-    row = unblocked(live_tracker(ctx, p["tracker_id"], missing=204))
-    if row["clone"]:
-        raise ApiFailure(219)
-    if not has_gsm(tracker_model(ctx, row)):
-        raise ApiFailure(214)
-    source = source_row(ctx, row["source_id"])
-    if source["activated"]:
-        raise ApiFailure(242)
-    if source["replaced_device_id"] is None:
+    row = live_tracker(ctx, p["tracker_id"], missing=204)
+    if _resendable(ctx, row)["replaced_device_id"] is None:
         raise ApiFailure(266)
     _resend(ctx, row["source_id"], p, "replace_retry")
     return {"value": tracker_answer(ctx, row["id"], tags=True)}
