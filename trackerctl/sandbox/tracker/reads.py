@@ -140,26 +140,24 @@ def _sensors(ctx: Ctx, items: list[dict[str, Any]], keys: tuple[str, ...]) -> li
     return out
 
 
-def _sensor_answer(ctx: Ctx, data: sqlite3.Row | None, items: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        "user_time": _time(ctx, ctx.now),
-        "inputs": _sensors(ctx, items, keys),
-        "update_time": _time(ctx, None if data is None else (ctx.now if data["live"] else data["updated"])),
-    }
+def _sensor_answer(ctx: Ctx, data: sqlite3.Row | None, inputs: list[Any], **states: Any) -> dict[str, Any]:
+    """The answer of the sensor reads: the user's time, `inputs` (and `states`), when they changed."""
+    return {"user_time": _time(ctx, ctx.now), "inputs": inputs, **states,
+            "update_time": _time(ctx, None if data is None else (ctx.now if data["live"] else data["updated"]))}
 
 
 @action("tracker/get_readings", api="user")
 def get_readings(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """The device's metering sensor values (device_data.readings)."""
     _, data = _readable(ctx, p)
-    return _sensor_answer(ctx, data, json.loads(data["readings"]) if data else [], SENSOR_KEYS)
+    return _sensor_answer(ctx, data, _sensors(ctx, json.loads(data["readings"]) if data else [], SENSOR_KEYS))
 
 
 @action("tracker/get_fuel", api="user")
 def get_fuel(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """The device's fuel sensor values (device_data.fuel)."""
     _, data = _readable(ctx, p)
-    return _sensor_answer(ctx, data, json.loads(data["fuel"]) if data else [], FUEL_KEYS)
+    return _sensor_answer(ctx, data, _sensors(ctx, json.loads(data["fuel"]) if data else [], FUEL_KEYS))
 
 
 @action("tracker/get_diagnostics", api="user")
@@ -167,9 +165,8 @@ def get_diagnostics(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """CAN/OBD sensor values and states (device_data.diagnostics); `states` null when there are none."""
     _, data = _readable(ctx, p)
     diag = json.loads(data["diagnostics"]) if data else {}
-    answer = _sensor_answer(ctx, data, diag.get("inputs") or [], SENSOR_KEYS)
-    return {"user_time": answer["user_time"], "inputs": answer["inputs"], "states": diag.get("states") or None,
-            "update_time": answer["update_time"]}
+    return _sensor_answer(ctx, data, _sensors(ctx, diag.get("inputs") or [], SENSOR_KEYS),
+                          states=diag.get("states") or None)
 
 
 def _digital_inputs(data: sqlite3.Row | None) -> list[bool]:
@@ -184,13 +181,9 @@ def get_inputs(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Digital inputs and the semantic inputs bound to them (device_data.inputs)."""
     _, data = _readable(ctx, p)
     semantic = json.loads(data["inputs"]).get("states") or [] if data else []
-    return {
-        "user_time": _time(ctx, ctx.now),
-        "inputs": _digital_inputs(data),
-        "states": [{"type": s.get("type"), "name": s.get("name"), "status": s.get("status"), "input_number": s.get("input_number")}
-                   for s in semantic],
-        "update_time": _time(ctx, None if data is None else (ctx.now if data["live"] else data["updated"])),
-    }
+    return _sensor_answer(ctx, data, _digital_inputs(data), states=[
+        {"type": s.get("type"), "name": s.get("name"), "status": s.get("status"), "input_number": s.get("input_number")}
+        for s in semantic])
 
 
 @action("tracker/get_last_gps_point", api="user")
