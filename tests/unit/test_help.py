@@ -118,3 +118,14 @@ def test_pages_say_which_spellings_take_a_value(tree):
     data = json.loads(help_.PAGES.read_text(encoding="utf-8"))
     read = data["pages"]["tracker read"]["takes"]
     assert read["--profile"] is True and read["-o"] is True and read["--dry-run"] is False and read["-h"] is False
+
+
+def test_a_reader_that_went_away_is_no_error():
+    """`trackerctl --help | true`: the page meets a closed pipe; exit 0 and nothing on stderr."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "trackerctl", "--help"], stdout=write, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (0, "")

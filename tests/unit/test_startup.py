@@ -47,6 +47,13 @@ def test_requests_need_no_httpx_without_a_proxy(monkeypatch, tmp_path):
     assert "httpx" not in imported("--api-url", "sandbox", "-o", "json", "tracker", "list")
 
 
+def test_a_call_that_gives_no_parameter_needs_no_pydantic(monkeypatch):
+    """Nothing to validate, no validator to import (trackerctl/api/validate.py); a value brings it."""
+    monkeypatch.setenv("TRACKERCTL_HASH", "a" * 32)
+    assert "pydantic" not in imported("tracker", "list", "--dry-run")
+    assert "pydantic" in imported("tracker", "list", "--label", "x", "--dry-run")
+
+
 def test_without_the_typer_patch_the_cli_works_only_slower(monkeypatch, tmp_path):
     """trackerctl/cli/framework.py patches Typer's coercion; a Typer where it cannot apply (here:
     TRACKERCTL_TYPER_PATCH=0) gets Typer's own coercion, and every path still works the same."""

@@ -41,7 +41,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -132,6 +131,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value.isascii() and value.replace(".", "", 1).isdigit():  # digits, at most one dot: no sign, nan, inf, 1e9
         seconds = float(value)
     else:
+        from email.utils import parsedate_to_datetime  # an HTTP date: rare, and email.utils costs ~9 ms to import
+
         try:
             when = parsedate_to_datetime(value)
         except Exception:  # noqa: BLE001 - the server's text: any failure to parse is "absent"

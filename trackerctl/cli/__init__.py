@@ -28,13 +28,13 @@ def main() -> None:
     code = EXIT_INTERRUPTED
     try:
         _install()
-        from trackerctl.cli.help import help_page
+        page = None
+        if "--help" in sys.argv or "-h" in sys.argv:  # before Typer is imported: --help costs an interpreter and one file
+            from trackerctl.cli.help import help_page
 
-        page = help_page(sys.argv[1:])  # before Typer is imported: --help costs an interpreter and one file
+            page = help_page(sys.argv[1:])
         if page is not None:
-            sys.stdout.write(page)
-            sys.stdout.flush()
-            code = 0
+            code = _print_page(page)
         else:
             from trackerctl.cli.app import run
 
@@ -56,6 +56,19 @@ def main() -> None:
     _mode = _EXIT
     _forget_unhandled_interrupt()
     sys.exit(code)
+
+
+def _print_page(page: str) -> int:
+    """A help page on stdout; a reader that went away (`| head -1`, `| true`) is no error."""
+    try:
+        sys.stdout.write(page)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush finds nowhere to fail
+        except (OSError, ValueError):
+            pass
+    return 0
 
 
 def _forget_unhandled_interrupt() -> None:

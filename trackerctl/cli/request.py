@@ -35,7 +35,7 @@ def metavar(param: Param) -> str:
 
 def request_model(action: Action) -> type[BaseModel]:
     """The pydantic model of `action`'s request, built once; fields are aliased to the API's names."""
-    from trackerctl.api.validate import compiled  # pydantic: not on the --help path, which names options
+    from trackerctl.api.model import compiled  # pydantic: not on the --help path, which names options
 
     return compiled(action.params, "allow" if action.extra_params else "forbid")
 

@@ -321,3 +321,18 @@ def test_every_entry_builds_a_model_once() -> None:
 def test_registry_imports_no_pydantic() -> None:
     code = "import sys, trackerctl.api.endpoints; print('pydantic' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_nothing_given_is_checked_without_pydantic_as_pydantic_would():
+    """check() answers an empty call without importing pydantic (tracker list): the same problems,
+    for every action, as the pydantic model gives."""
+    from trackerctl.api.model import validated
+    from trackerctl.api.validate import check
+
+    for action in REGISTRY.actions:
+        extra = "allow" if action.extra_params else "forbid"
+        fast = check(action.params, {}, extra=extra)
+        slow = validated(action.params, {}, extra)
+        own = [p for p in fast.problems if not p.param.alternative]  # the rest is check()'s own, both ways
+        assert sorted(own, key=str) == sorted(slow.problems, key=str), action.path
+        assert fast.values == slow.values == {}, action.path
