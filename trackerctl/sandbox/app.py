@@ -18,8 +18,8 @@ import os
 import sqlite3
 import sys
 import traceback
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -133,16 +133,11 @@ class Sandbox:
     def issued(self, credential: str) -> bool:
         """Whether this sandbox holds `credential` as a session or API key (user or panel)."""
         with self.store.transaction() as conn:
-            return bool(conn.execute(
-                "SELECT 1 FROM user_sessions WHERE hash = ? UNION ALL SELECT 1 FROM panel_sessions WHERE hash = ?",
-                (credential, credential),
-            ).fetchone())
+            return sessions.issued(conn, credential)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """The store's locked transaction: read or change the state directly."""
-        with self.store.transaction() as conn:
-            yield conn
+        return self.store.transaction()
 
     def now(self) -> float:
         """The sandbox clock, epoch seconds."""

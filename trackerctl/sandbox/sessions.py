@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from trackerctl.sandbox.codes import ApiFailure
@@ -61,14 +61,31 @@ def check_format(credential: str) -> str:
     return credential.lower()
 
 
+def issued(conn: sqlite3.Connection, value: str) -> bool:
+    """Whether `value` is a session hash or API key (user or panel)."""
+    return bool(conn.execute(
+        "SELECT 1 FROM user_sessions WHERE hash = ? UNION ALL SELECT 1 FROM panel_sessions WHERE hash = ?", (value, value)
+    ).fetchone())
+
+
 def new_hash(conn: sqlite3.Connection) -> str:
     while True:
         value = secrets.token_hex(16)
-        taken = conn.execute(
-            "SELECT 1 FROM user_sessions WHERE hash = ? UNION ALL SELECT 1 FROM panel_sessions WHERE hash = ?", (value, value)
-        ).fetchone()
-        if not taken:
+        if not issued(conn, value):
             return value
+
+
+def _live(conn: sqlite3.Connection, table: str, credential: str, expired: Callable[[sqlite3.Row], bool]) -> sqlite3.Row:
+    """The row of `table` behind `credential`: code 3 unless well-formed, 4 when there is none or it
+    has `expired` (then it is deleted)."""
+    value = check_format(credential)
+    row = conn.execute(f"SELECT * FROM {table} WHERE hash = ?", (value,)).fetchone()
+    if row is None:
+        raise ApiFailure(4)
+    if expired(row):
+        conn.execute(f"DELETE FROM {table} WHERE hash = ?", (value,))
+        raise ApiFailure(4)
+    return row
 
 
 # ---- user API -------------------------------------------------------------------------------------
@@ -85,18 +102,11 @@ def open_user_session(conn: sqlite3.Connection, user_id: int, kind: str, now: fl
 
 def user_session(conn: sqlite3.Connection, credential: str, now: float) -> sqlite3.Row:
     """The live user session or API key behind `credential` (code 3 or 4 otherwise); a use refreshes it."""
-    value = check_format(credential)
-    row = conn.execute("SELECT * FROM user_sessions WHERE hash = ?", (value,)).fetchone()
-    if row is None:
-        raise ApiFailure(4)
-    kind = row["kind"]
-    if kind == "session" and now - row["last_used"] > USER_IDLE_LIMIT or (
-        kind == "second_factor" and now - row["created"] > SECOND_FACTOR_LIFETIME
-    ):
-        conn.execute("DELETE FROM user_sessions WHERE hash = ?", (value,))
-        raise ApiFailure(4)
+    row = _live(conn, "user_sessions", credential, lambda r: (
+        r["kind"] == "session" and now - r["last_used"] > USER_IDLE_LIMIT
+        or r["kind"] == "second_factor" and now - r["created"] > SECOND_FACTOR_LIFETIME))
     if now - row["last_used"] >= 1.0:  # at most one write a second per credential
-        conn.execute("UPDATE user_sessions SET last_used = ? WHERE hash = ?", (now, value))
+        conn.execute("UPDATE user_sessions SET last_used = ? WHERE hash = ?", (now, row["hash"]))
     return row
 
 
@@ -118,14 +128,7 @@ def open_panel_session(conn: sqlite3.Connection, login: str, now: float) -> str:
 
 def panel_session(conn: sqlite3.Connection, credential: str, now: float) -> sqlite3.Row:
     """The live panel session behind `credential` (code 3 or 4 otherwise)."""
-    value = check_format(credential)
-    row = conn.execute("SELECT * FROM panel_sessions WHERE hash = ?", (value,)).fetchone()
-    if row is None:
-        raise ApiFailure(4)
-    if now - row["created"] >= PANEL_LIFETIME:
-        conn.execute("DELETE FROM panel_sessions WHERE hash = ?", (value,))
-        raise ApiFailure(4)
-    return row
+    return _live(conn, "panel_sessions", credential, lambda r: now - r["created"] >= PANEL_LIFETIME)
 
 
 def panel_account(conn: sqlite3.Connection, login: str) -> sqlite3.Row:
