@@ -51,25 +51,11 @@ def bundle_object(row: sqlite3.Row) -> dict[str, Any]:
     return {name: row[name] for name in BUNDLE_FIELDS}
 
 
-def _bundle(ctx: Ctx, bundle_id: int) -> sqlite3.Row:
-    row = ctx.conn.execute("SELECT * FROM bundles WHERE id = ? AND dealer_id = ?", (bundle_id, ctx.dealer_id)).fetchone()
-    if row is None:
-        raise ApiFailure(201)
-    return row
-
-
-def _equipment(ctx: Ctx, equip_id: int) -> sqlite3.Row:
-    row = ctx.conn.execute("SELECT * FROM equipment WHERE id = ? AND dealer_id = ?", (equip_id, ctx.dealer_id)).fetchone()
-    if row is None:
-        raise ApiFailure(204)
-    return row
-
-
 @action("panel/tracker/bundle/import", api="panel", permission=("tracker_bundles", "create"))
 def import_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Bundles for all `imeis` with the equipment's model, or none: 204 for equipment not of the
     dealer, 247 when any IMEI already exists (plain body)."""
-    equipment = _equipment(ctx, p["equip_id"])
+    equipment = records.dealer_row(ctx, "equipment", p["equip_id"], 204)
     imeis: list[str] = p["imeis"]
     if len(set(imeis)) != len(imeis):
         raise ApiFailure(247)
@@ -85,10 +71,7 @@ def import_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @action("panel/tracker/bundle/read", api="panel", permission=("tracker_bundles", "read"))
 def read(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    row = ctx.conn.execute(_SELECT + " WHERE b.imei = ? AND b.dealer_id = ?", (p["imei"], ctx.dealer_id)).fetchone()
-    if row is None:
-        raise ApiFailure(201)
-    return {"value": bundle_object(row)}
+    return {"value": bundle_object(records.dealer_row(ctx, "bundles", p["imei"], 201, key="imei"))}
 
 
 @action("panel/tracker/bundle/list", api="panel", permission=("tracker_bundles", "read"))
@@ -96,15 +79,12 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """The dealer's bundles, filtered, ordered and paged (paging.py); `count` ignores offset and limit."""
     where, args = ["b.dealer_id = ?"], [ctx.dealer_id]
     extra = _raw_ids(ctx, "user_id", "tariff_id")
-    mine = "SELECT 1 FROM {} WHERE id = ? AND dealer_id = ?"
     if "user_id" in extra:
-        if not ctx.conn.execute(mine.format("users"), (extra["user_id"], ctx.dealer_id)).fetchone():
-            raise ApiFailure(201)
+        records.dealer_row(ctx, "users", extra["user_id"], 201)
         where.append("b.imei IN (SELECT s.device_id FROM sources s JOIN trackers t ON t.source_id = s.id WHERE t.user_id = ?)")
         args.append(extra["user_id"])
     if "tariff_id" in extra:
-        if not ctx.conn.execute(mine.format("tariffs"), (extra["tariff_id"], ctx.dealer_id)).fetchone():
-            raise ApiFailure(201)
+        records.dealer_row(ctx, "tariffs", extra["tariff_id"], 201)
         where.append("b.imei IN (SELECT device_id FROM sources WHERE tariff_id = ?)")
         args.append(extra["tariff_id"])
     if p.get("filter"):
@@ -146,10 +126,8 @@ def _raw_ids(ctx: Ctx, *names: str) -> dict[str, int]:
 @action("panel/tracker/bundle/assign", api="panel", permission=("tracker_bundles", "update"))
 def assign(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Give the bundle the SIM card `iccid` (its assign time is now)."""
-    bundle = _bundle(ctx, p["bundle_id"])
-    sim = ctx.conn.execute("SELECT * FROM sims WHERE iccid = ? AND dealer_id = ?", (p["iccid"], ctx.dealer_id)).fetchone()
-    if sim is None:
-        raise ApiFailure(226)
+    bundle = records.dealer_row(ctx, "bundles", p["bundle_id"], 201)
+    sim = records.dealer_row(ctx, "sims", p["iccid"], 226, key="iccid")
     if sim["deleted"]:
         raise ApiFailure(250)
     if sim["blocked"]:
@@ -170,7 +148,7 @@ def assign(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @action("panel/tracker/bundle/order/assign", api="panel", permission=("tracker_bundles", "update"))
 def order_assign(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Put the bundle on order `order_id`; without one (null) take it off its order."""
-    bundle = _bundle(ctx, p["bundle_id"])
+    bundle = records.dealer_row(ctx, "bundles", p["bundle_id"], 201)
     ctx.conn.execute("UPDATE bundles SET order_id = ? WHERE id = ?", (p.get("order_id"), bundle["id"]))
     return {}
 
@@ -178,8 +156,8 @@ def order_assign(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @action("panel/tracker/bundle/update", api="panel", permission=("tracker_bundles", "update"))
 def update(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """Give the bundle the equipment `equip_id` (and so its model)."""
-    bundle = _bundle(ctx, p["bundle_id"])
-    equipment = _equipment(ctx, p["equip_id"])
+    bundle = records.dealer_row(ctx, "bundles", p["bundle_id"], 201)
+    equipment = records.dealer_row(ctx, "equipment", p["equip_id"], 204)
     ctx.conn.execute(
         "UPDATE bundles SET equip_id = ?, model_code = ? WHERE id = ?", (equipment["id"], equipment["model_code"], bundle["id"])
     )

@@ -50,6 +50,15 @@ def dealer_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
     return row
 
 
+def dealer_row(ctx: Ctx, table: str, value: Any, missing: int, *, key: str = "id") -> sqlite3.Row:
+    """The dealer's row of `table` whose `key` is `value` (users, tariffs, bundles, equipment, SIMs);
+    code `missing` when there is none."""
+    row = ctx.conn.execute(f"SELECT * FROM {table} WHERE {key} = ? AND dealer_id = ?", (value, ctx.dealer_id)).fetchone()
+    if row is None:
+        raise ApiFailure(missing)
+    return row
+
+
 def in_chunks(values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
     """`values` in parts of at most IN_CHUNK: (the part's `?,?,...` for IN (...), the part)."""
     for start in range(0, len(values), IN_CHUNK):
