@@ -26,9 +26,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from trackerctl.api.action import Param
 from trackerctl.sandbox import paging, records
-from trackerctl.sandbox.codes import ApiFailure, invalid
+from trackerctl.sandbox.codes import ApiFailure
 from trackerctl.sandbox.dispatch import Ctx, action
+from trackerctl.sandbox.params import validate
 
 BUNDLE_FIELDS = ("id", "imei", "model_code", "equip_id", "iccid", "order_id", "assign_time")
 _SELECT = "SELECT b.id, b.imei, b.model_code, b.equip_id, b.iccid, b.order_id, b.assign_time FROM bundles b"
@@ -45,6 +47,8 @@ ORDER_COLUMNS = {
     "comment": "b.id",
 }
 FILTER_COLUMNS = ("b.id", "b.imei", "b.model_code", "b.iccid", "b.assign_time")
+# bundle/list's `user_id` and `tariff_id`, which the CLI registry does not declare for it (see above).
+_OWNER_FILTERS = (Param("user_id", "int", "", required=False, ge=1), Param("tariff_id", "int", "", required=False, ge=1))
 
 
 def bundle_object(row: sqlite3.Row) -> dict[str, Any]:
@@ -78,7 +82,7 @@ def read(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """The dealer's bundles, filtered, ordered and paged (paging.py); `count` ignores offset and limit."""
     where, args = ["b.dealer_id = ?"], [ctx.dealer_id]
-    extra = _raw_ids(ctx, "user_id", "tariff_id")
+    extra = validate(_OWNER_FILTERS, ctx.raw)
     if "user_id" in extra:
         records.dealer_row(ctx, "users", extra["user_id"], 201)
         where.append("b.imei IN (SELECT s.device_id FROM sources s JOIN trackers t ON t.source_id = s.id WHERE t.user_id = ?)")
@@ -97,30 +101,6 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         limit=p.get("limit", -1), offset=p.get("offset", 0),
     )
     return {"list": [bundle_object(r) for r in rows], "count": count}
-
-
-def _raw_ids(ctx: Ctx, *names: str) -> dict[str, int]:
-    """Optional integer parameters the registry does not declare for the action (code 7 if bad)."""
-    out, bad = {}, []
-    for name in names:
-        value = ctx.raw.get(name)
-        if value is None:
-            continue
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = int(value)
-            if isinstance(value, float) and value != number:
-                raise ValueError
-        except (TypeError, ValueError):
-            bad.append((name, "must be an integer"))
-            continue
-        if number < 1:
-            bad.append((name, "must be at least 1"))
-        out[name] = number
-    if bad:
-        raise invalid(*bad)
-    return out
 
 
 @action("panel/tracker/bundle/assign", api="panel", permission=("tracker_bundles", "update"))
