@@ -52,8 +52,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + reply.body)
-        if self.server.access_log:
-            self.log_request(reply.status, len(reply.body))
+        self.log_request(reply.status, len(reply.body))
 
     # Any other method reaches the sandbox too, which answers 112 "Wrong method".
     do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
@@ -123,7 +122,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if self.server.access_log:
+        if self.server.access_log:  # our answers and send_error's alike
             super().log_request(code, size)
 
     def log_error(self, format: str, *args: Any) -> None:
