@@ -4,6 +4,12 @@
 Each case asserts the exit code, how many times the request arrived (TRACKERCTL_MAX_ATTEMPTS=3
 here), one error line and no traceback; the slow and the big faults also a generous bound on the
 wall time and on the child's peak memory (wait4's rusage of that process alone).
+
+The CLI runs in this process (`run`: tests/helpers/inprocess.py, the console script's root command
+with the environment set as a child's would be), over real HTTP to the fault server on 127.0.0.1
+through the same client and keep-alive pool (test_in_process_runs_are_real_http_through_the_pool).
+The cases that measure the peak memory of a process run the installed trackerctl as a child
+(`run_process`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import pytest
 
 from tests.e2e.conftest import TRACKERCTL
 from tests.helpers.fault_server import RETRY_AFTER_KINDS, FaultServer
+from tests.helpers.inprocess import run_cli
+from trackerctl.api import connection
 
 pytestmark = pytest.mark.e2e
 ATTEMPTS = 3
@@ -36,7 +44,7 @@ class Run:
     stdout: str
     stderr: str
     seconds: float
-    peak: int  # bytes: the child's peak RSS
+    peak: int | None  # bytes: the child's peak RSS (None in-process: `run_process` measures it)
 
     @property
     def errors(self) -> list[str]:
@@ -44,8 +52,15 @@ class Run:
         return [line for line in self.stderr.splitlines() if line.strip() and "; retrying " not in line]
 
 
-def run(env: dict[str, str], api_url: str, args: tuple[str, ...], *, extra: tuple[str, ...] = (),
-        timeout: float = 60) -> Run:
+def run(env: dict[str, str], api_url: str, args: tuple[str, ...], *, extra: tuple[str, ...] = ()) -> Run:
+    """One trackerctl run in this process; its exit code, output and wall time."""
+    stdin = "pw\n" if "--password-stdin" in args else ""
+    r = run_cli(env, "--api-url", api_url, "-o", "json", *extra, *args, input=stdin)
+    return Run(r.returncode, r.stdout, r.stderr, r.seconds, None)
+
+
+def run_process(env: dict[str, str], api_url: str, args: tuple[str, ...], *, extra: tuple[str, ...] = (),
+                timeout: float = 60) -> Run:
     """One trackerctl process; its exit code, output, wall time and peak RSS (from wait4)."""
     stdin = "pw\n" if "--password-stdin" in args else ""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
@@ -83,6 +98,24 @@ def faults():
 def env(home):
     return {**home, "TRACKERCTL_HASH": "a" * 32, "TRACKERCTL_PANEL_HASH": "b" * 32,
             "TRACKERCTL_MAX_ATTEMPTS": str(ATTEMPTS)}
+
+
+def test_in_process_runs_are_real_http_through_the_pool(env, faults, monkeypatch):
+    """The guard of `run`: in this process a command still connects to the fault server over TCP
+    and sends through connection.Pool, the keep-alive pool a child uses without a proxy."""
+    posted: list[str] = []
+    real_post = connection.Pool.post
+
+    def post(self, url, headers, body, timeout):
+        posted.append(url)
+        return real_post(self, url, headers, body, timeout)
+
+    monkeypatch.setattr(connection.Pool, "post", post)
+    monkeypatch.setattr(connection.HttpxExchange, "post", lambda *a, **k: pytest.fail("httpx without a proxy"))
+    r = run(env, faults.api("flaky503-1"), READ)
+    assert r.code == 0 and '"label": "fault server"' in r.stdout, r.stderr
+    assert posted == [f"{faults.url}/flaky503-1/v2/tracker/read"] * 2
+    assert faults.actions("flaky503-1") == ["tracker/read"] * 2 and faults.accepted == 1  # kept alive
 
 
 def clean_failure(r: Run, code: int = 5) -> None:
@@ -168,7 +201,7 @@ def test_a_dripping_server_ends_logins_and_bulk_chunks_at_the_deadline(env, faul
 @pytest.mark.parametrize("mode", ["huge", "hugecl", "gzipbomb"])
 @pytest.mark.parametrize("what", ["read", "write", "login", "bulk"])
 def test_an_answer_past_the_limit_is_one_line_and_bounded_memory(env, faults, mode, what):
-    r = run(env, faults.api(mode), COMMANDS[what])
+    r = run_process(env, faults.api(mode), COMMANDS[what])
     assert r.code == 5 and "Traceback" not in r.stderr, r.stderr
     assert faults.count(mode) == 1, r.stderr
     assert r.peak < 200 * MIB, f"peak RSS {r.peak / MIB:.0f} MiB"
@@ -284,7 +317,7 @@ def test_a_certificate_that_fails_verification_is_not_retried(env, tls_faults, w
 def test_through_a_proxy_the_same_rules_hold(env, faults, mode, what, code, sent):
     proxied = {k: v for k, v in env.items() if k.lower() not in ("no_proxy", "http_proxy", "https_proxy", "all_proxy")}
     proxied["HTTP_PROXY"] = faults.url  # the fault server plays the proxy: the mode is in the absolute URL
-    r = run(proxied, f"http://localhost/{mode}/v2", COMMANDS[what], extra=("--timeout", "2"))
+    r = run_process(proxied, f"http://localhost/{mode}/v2", COMMANDS[what], extra=("--timeout", "2"))
     assert r.code == code and "Traceback" not in r.stderr, r.stderr
     assert faults.count(mode) == sent
     assert r.peak < 200 * MIB and r.seconds < 8, (r.peak / MIB, r.seconds)
