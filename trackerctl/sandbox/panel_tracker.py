@@ -248,12 +248,8 @@ def delete_clone(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if not row["clone"]:
         raise ApiFailure(249)
     _not_corrupted(row)
-    if row["deleted"]:
-        return {}
-    bound = records.bound(ctx, row["id"])
-    if bound:
-        raise ApiFailure(203, **bound)
-    records.mark_deleted(ctx, [row["id"]])
+    if not row["deleted"]:
+        records.delete_clone(ctx, row["id"])
     return {}
 
 

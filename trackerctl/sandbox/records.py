@@ -92,6 +92,14 @@ def mark_deleted(ctx: Ctx, ids: list[int]) -> None:
     ctx.conn.executemany("DELETE FROM tracker_tags WHERE tracker_id = ?", [(i,) for i in ids])
 
 
+def delete_clone(ctx: Ctx, tracker_id: int) -> None:
+    """Delete the clone, unless rules or vehicles use it (203 with their ids)."""
+    used_by = bound(ctx, tracker_id)
+    if used_by:
+        raise ApiFailure(203, **used_by)
+    mark_deleted(ctx, [tracker_id])
+
+
 def bound(ctx: Ctx, tracker_id: int) -> dict[str, list[int]]:
     """The 203 extra for a tracker rules or vehicles use: {"rules": [...]} or {"vehicles": [...]}; {} if free."""
     rules = [r[0] for r in ctx.conn.execute("SELECT rule_id FROM rule_trackers WHERE tracker_id = ? ORDER BY rule_id", (tracker_id,))]

@@ -47,10 +47,7 @@ def delete(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     row = live_tracker(ctx, p["tracker_id"])
     if not row["clone"]:
         raise ApiFailure(249)
-    bound = records.bound(ctx, row["id"])
-    if bound:
-        raise ApiFailure(203, **bound)
-    records.mark_deleted(ctx, [row["id"]])
+    records.delete_clone(ctx, row["id"])
     return {}
 
 
