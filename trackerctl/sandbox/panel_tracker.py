@@ -84,10 +84,7 @@ FILTER_COLUMNS = ("t.id", "t.label", "s.id", "s.device_id", "s.model", "s.phone"
 @action("panel/tracker/read", api="panel", permission=("trackers", "read"))
 def read(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """One of the dealer's trackers: 201 when it is not the dealer's, 252 when its source is corrupted."""
-    row = records.dealer_tracker(ctx, p["tracker_id"])
-    if row["corrupted"]:
-        raise ApiFailure(252)
-    return {"value": objects.panel_tracker(row)}
+    return {"value": objects.panel_tracker(_tracker(ctx, p["tracker_id"]))}
 
 
 @action("panel/tracker/list", api="panel", permission=("trackers", "read"))
