@@ -31,10 +31,6 @@ class Faults:
         if self.rate_limit is not None and self.rate_limit < 1:
             raise ValueError("rate_limit must be >= 1")
 
-    @property
-    def active(self) -> bool:
-        return bool(self.fail_rate or self.drop_rate or self.latency_ms or self.rate_limit)
-
 
 @dataclass(frozen=True)
 class Decision:
