@@ -70,8 +70,8 @@ class Ctx:
     def today(self, days: int = 0) -> str:
         return fmt_date(self.now + days * 86400)
 
-    def timestamp(self, epoch: float | None = None) -> str:
-        return fmt_datetime(self.now if epoch is None else epoch)
+    def timestamp(self) -> str:
+        return fmt_datetime(self.now)
 
 
 Handler = Callable[[Ctx, dict[str, Any]], dict[str, Any]]
