@@ -119,14 +119,11 @@ class BulkJob:
         self._hits = 0  # culprits found by searches
         self._clean = 0  # items of search sub-chunks that went through
 
-    def chunks(self) -> Iterator[list[Any]]:
-        for start in range(0, len(self.items), self.chunk_size):
-            yield list(self.items[start : start + self.chunk_size])
-
     def run(self) -> Iterator[Outcome]:
         """Outcomes as requests finish. On Ctrl-C (a KeyboardInterrupt wherever the caller's thread
         is), call `finish` for what is under way, then `unfinished` for what is left."""
-        pool = self._pool = _Pool(self._work, (_Task(c) for c in self.chunks()), self.concurrency)
+        tasks = (_Task(chunk) for chunk in _chunks(self.items, self.chunk_size))
+        pool = self._pool = _Pool(self._work, tasks, self.concurrency)
         yield from self._report(pool.results())
         if self.stopped_by is not None:  # report what was never sent
             description = f"not sent: {_describe(self.stopped_by)}"
@@ -146,8 +143,7 @@ class BulkJob:
     def abort(self) -> None:
         """Stop at once: nothing more is sent or reported."""
         if self._pool is not None:
-            self._pool.stopping.set()
-            self._pool.halt()
+            self._pool.abort()
 
     def _report(self, batches: Iterable[list[Outcome]]) -> Iterator[Outcome]:
         for batch in batches:
@@ -284,6 +280,11 @@ class BulkJob:
         return [items[i : i + size] for i in range(0, n, size)]
 
 
+def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
 def _describe(error: BaseException | None) -> str:
     if isinstance(error, ApiError):
         return f"error {error.code}: {error.description}"
@@ -310,7 +311,7 @@ class _Pool:
         self._halted = False
         self._exhausted = False
         self._printed: DryRunStop | None = None  # --dry-run: requests printed, not sent (no outcome)
-        self.stopping = threading.Event()  # Ctrl-C: drop everything
+        self._stopping = threading.Event()  # Ctrl-C: drop everything
         self._alive = concurrency
         self._threads = [threading.Thread(target=self._loop, name=f"bulk-{i}", daemon=True) for i in range(concurrency)]
         for t in self._threads:
@@ -327,6 +328,11 @@ class _Pool:
         with self._cond:
             self._halted = True
             self._cond.notify_all()
+
+    def abort(self) -> None:
+        """Stop at once: take no new task, and hand no failure of those under way to the caller."""
+        self._stopping.set()
+        self.halt()
 
     def active_tasks(self) -> list[Any]:
         with self._cond:
@@ -354,8 +360,7 @@ class _Pool:
             if msg is _DONE:
                 self._alive -= 1
             elif isinstance(msg, BaseException):
-                self.stopping.set()
-                self.halt()
+                self.abort()
                 raise msg
             else:
                 yield msg
@@ -394,7 +399,7 @@ class _Pool:
                     self._printed = printed
                     continue
                 except BaseException as e:  # a bug: hand it to the caller's thread
-                    if not self.stopping.is_set():
+                    if not self._stopping.is_set():
                         self._out.put(e)
                     return
                 finally:
@@ -419,7 +424,7 @@ def fetch_chunks(
 ) -> list[dict[str, Any]]:
     """The answers of a read split into chunks, in chunk order. The first error stops the rest and
     is raised (a read is all or nothing; the client has retried it already)."""
-    chunks = [list(items[i : i + chunk_size]) for i in range(0, len(items), chunk_size)]
+    chunks = list(_chunks(items, chunk_size))
     answers: list[dict[str, Any] | None] = [None] * len(chunks)
 
     def work(index: int, pool: _Pool) -> list[Any]:
@@ -432,8 +437,7 @@ def fetch_chunks(
             if progress:
                 progress(count)
     except BaseException:
-        pool.stopping.set()
-        pool.halt()
+        pool.abort()
         raise
     return [a for a in answers if a is not None]
 
