@@ -1,4 +1,11 @@
-"""Issue 2 end to end: the installed trackerctl against `sandbox serve` over real HTTP."""
+"""Issue 2 end to end: trackerctl against `sandbox serve` over real HTTP.
+
+One `sandbox serve` for the module, put back to the seed before each test that uses it (`server`:
+what `sandbox reset --db` does; a reset while serving is picked up at once). The CLI runs in this
+process (`cli`: tests/helpers/inprocess.py, real HTTP through the same client), and as the
+installed trackerctl (`process_cli`, Popen) where the process is what is tested: signals, a
+terminal, the keyring as a process decides it, and stdout and stderr at the descriptor level.
+"""
 
 from __future__ import annotations
 
@@ -15,20 +22,38 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import TRACKERCTL, cli, wait_for_line
-from trackerctl.sandbox.app import Sandbox
+from tests.e2e.conftest import TRACKERCTL, start_server, wait_for_line
+from tests.e2e.conftest import cli as process_cli
+from tests.helpers.environment import isolated_env
+from tests.helpers.inprocess import run_cli as cli
+from trackerctl.sandbox.app import Sandbox, reset
 
 pytestmark = pytest.mark.e2e
 DEMO = ("demo@example.com", "demo")
 PANEL = ("1000", "demo")
 
 
-def login(env, url, *, panel=False, remember=False, who=None):
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("core")
+    s = start_server(isolated_env(tmp), tmp / "served.sqlite")
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def server(served):
+    """The module's server, its database back at the seed: no session, clock or change of another test."""
+    reset(served.db)
+    return served
+
+
+def login(env, url, *, panel=False, remember=False, who=None, run=cli):
     user, password = who or (PANEL if panel else DEMO)
     args = ["--api-url", url, "auth", "login", "--login", user, "--password-stdin"]
     args += ["--panel"] if panel else []
     args += ["--remember"] if remember else []
-    return cli(env, *args, input=password + "\n")
+    return run(env, *args, input=password + "\n")
 
 
 def creds_file(env) -> Path:
@@ -158,7 +183,7 @@ def test_cron_style_login_from_environment_only(home, server):
 
 def test_no_keyring_file_fallback_mode_0600(home, server):
     env = {**home, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    assert login(env, server.url).returncode == 0
+    assert login(env, server.url, run=process_cli).returncode == 0
     path = creds_file(env)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0
@@ -167,12 +192,12 @@ def test_no_keyring_file_fallback_mode_0600(home, server):
 def test_hanging_keyring_still_finishes_promptly(home, server):
     env = {**home, "PYTHON_KEYRING_BACKEND": "tests.helpers.fake_keyring.HangingKeyring"}
     start = time.monotonic()
-    done = login(env, server.url)
+    done = login(env, server.url, run=process_cli)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - start < 15, "a hanging keyring must not hold the command"
     assert creds_file(env).exists()
     start = time.monotonic()
-    assert cli({**env, "TRACKERCTL_API_URL": server.url}, "tracker", "list", "-o", "json").returncode == 0
+    assert process_cli({**env, "TRACKERCTL_API_URL": server.url}, "tracker", "list", "-o", "json").returncode == 0
     assert time.monotonic() - start < 15
 
 
@@ -235,9 +260,17 @@ def misbehaving():
     httpd.server_close()
 
 
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory):
+    """A server that answers every request with error 8: no state a test could change."""
+    tmp = tmp_path_factory.mktemp("failing")
+    s = start_server(isolated_env(tmp), tmp / "served.sqlite", "--fail-rate", "1")
+    yield s
+    s.stop()
+
+
 @pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
-def test_stdout_stays_empty_when_the_server_misbehaves(home, serve, misbehaving, fmt):
-    failing = serve("--fail-rate", "1")
+def test_stdout_stays_empty_when_the_server_misbehaves(home, failing, misbehaving, fmt):
     env = {**home, "TRACKERCTL_HASH": "0123456789abcdef0123456789abcdef", "TRACKERCTL_MAX_ATTEMPTS": "2"}
     cases = [
         ([f"--api-url={failing.url}", "tracker", "list"], "error 8"),
@@ -246,7 +279,7 @@ def test_stdout_stays_empty_when_the_server_misbehaves(home, serve, misbehaving,
         ([f"--api-url={misbehaving}", "tracker", "get-state", "1"], "empty body"),
     ]
     for argv, message in cases:
-        r = cli(env, *argv, "-o", fmt)
+        r = process_cli(env, *argv, "-o", fmt)
         assert r.returncode == 5, (argv, r.stderr)
         assert r.stdout == "", argv
         assert message in r.stderr and "Traceback" not in r.stderr, (argv, r.stderr)
