@@ -316,11 +316,9 @@ class ApiClient:
         started = time.monotonic()
         try:
             resp = self._exchange().post(url, headers, content, self._timeout)
-        except CertificateRefused as e:  # retrying cannot help
+        except NotSent as e:  # a certificate that fails verification: retrying cannot help
             raise _Retry(f"cannot connect to {self.base_url}: {e}", open_outcome=False, reached=False,
-                         retryable=False) from None
-        except NotSent as e:
-            raise _Retry(f"cannot connect to {self.base_url}: {e}", open_outcome=False, reached=False) from None
+                         retryable=not isinstance(e, CertificateRefused)) from None
         except TimedOut as e:
             raise _Retry(f"no answer from {self.base_url} within {self._timeout:g}s ({e})", open_outcome=True,
                          unknown=True) from None
