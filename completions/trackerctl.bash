@@ -97,7 +97,11 @@ _trackerctl_node() {
     'sandbox') s='serve reset' o='--help -h' v='' ;;
     'sandbox serve') s='' o='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed --help -h' v='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed'; _trackerctl_globals ;;
     'sandbox reset') s='' o='--trackers --bundles --db --help -h' v='--trackers --bundles --db'; _trackerctl_globals ;;
-    'completion') s='' o='--help -h' v=''; _trackerctl_globals ;;
+    'completion') s='bash zsh fish install' o='--help -h' v='' ;;
+    'completion bash') s='' o='--help -h' v=''; _trackerctl_globals ;;
+    'completion zsh') s='' o='--help -h' v=''; _trackerctl_globals ;;
+    'completion fish') s='' o='--help -h' v=''; _trackerctl_globals ;;
+    'completion install') s='' o='--help -h' v=''; _trackerctl_globals ;;
   esac
 }
 
@@ -142,7 +146,7 @@ _trackerctl_arg() {
     'profile set|0') d='profiles' ;;
     'profile remove|0') d='profiles' ;;
     'api|0') w='tracker/read tracker/list tracker/corrupt tracker/delete tracker/change_phone tracker/get_diagnostics tracker/get_fuel tracker/get_inputs tracker/get_last_gps_point tracker/get_readings tracker/get_state tracker/get_states tracker/list_models tracker/tags/set tracker/location_request tracker/register tracker/register_retry tracker/register_quick tracker/replace tracker/replace_quick tracker/replace_retry tracker/send_command tracker/raw_command/send panel/tracker/active/history/list panel/tracker/bundle/assign panel/tracker/bundle/order/assign panel/tracker/bundle/import panel/tracker/bundle/list panel/tracker/bundle/read panel/tracker/bundle/update panel/tracker/clone panel/tracker/batch_clone panel/tracker/console/connect panel/tracker/corrupt panel/tracker/batch_delete_clones panel/tracker/delete_clone panel/tracker/list panel/tracker/move panel/tracker/read panel/tracker/register_retry panel/tracker/settings/update panel/tracker/source/update panel/tracker/tariff/change panel/tracker/raw_command/send' ;;
-    'completion|0') w='bash zsh fish' ;;
+    'completion install|0') w='bash zsh fish' ;;
   esac
 }
 

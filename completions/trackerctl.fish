@@ -20,7 +20,7 @@ function __trackerctl_node
     switch $argv[1]
         case ''
             set -g __trackerctl_s 'tracker' 'panel' 'auth' 'profile' 'api' 'sandbox' 'completion'
-            set -g __trackerctl_sd 'User API: the trackers of the logged-in user (tracker/*)' 'Dealer panel API: trackers, clones, bundles, tariffs (panel/tracker/*)' 'Log in and out of both APIs; show or print stored credentials' 'Manage profiles: an API URL and defaults per account' 'Call any API action: trackerctl api PATH -f key=value' 'The local API emulator: serve it over HTTP, or reset its data' 'Print the shell completion script for bash, zsh or fish'
+            set -g __trackerctl_sd 'User API: the trackers of the logged-in user (tracker/*)' 'Dealer panel API: trackers, clones, bundles, tariffs (panel/tracker/*)' 'Log in and out of both APIs; show or print stored credentials' 'Manage profiles: an API URL and defaults per account' 'Call any API action: trackerctl api PATH -f key=value' 'The local API emulator: serve it over HTTP, or reset its data' 'Print the shell completion script for bash, zsh or fish, or install it'
             set -g __trackerctl_o '--version' '--help' '-h'
             set -g __trackerctl_od 'Print `trackerctl <version>` and exit' 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
@@ -410,6 +410,23 @@ function __trackerctl_node
             set -g __trackerctl_v '--trackers' '--bundles' '--db'
             __trackerctl_globals
         case 'completion'
+            set -g __trackerctl_s 'bash' 'zsh' 'fish' 'install'
+            set -g __trackerctl_sd 'Print the bash completion script' 'Print the zsh completion script' 'Print the fish completion script' 'Write the completion script where the shell loads it from, and say where'
+            set -g __trackerctl_o '--help' '-h'
+            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+        case 'completion bash'
+            set -g __trackerctl_o '--help' '-h'
+            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            __trackerctl_globals
+        case 'completion zsh'
+            set -g __trackerctl_o '--help' '-h'
+            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            __trackerctl_globals
+        case 'completion fish'
+            set -g __trackerctl_o '--help' '-h'
+            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            __trackerctl_globals
+        case 'completion install'
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
@@ -489,7 +506,7 @@ function __trackerctl_arg
             set -g __trackerctl_d profiles
         case 'api|0'
             set -g __trackerctl_w 'tracker/read' 'tracker/list' 'tracker/corrupt' 'tracker/delete' 'tracker/change_phone' 'tracker/get_diagnostics' 'tracker/get_fuel' 'tracker/get_inputs' 'tracker/get_last_gps_point' 'tracker/get_readings' 'tracker/get_state' 'tracker/get_states' 'tracker/list_models' 'tracker/tags/set' 'tracker/location_request' 'tracker/register' 'tracker/register_retry' 'tracker/register_quick' 'tracker/replace' 'tracker/replace_quick' 'tracker/replace_retry' 'tracker/send_command' 'tracker/raw_command/send' 'panel/tracker/active/history/list' 'panel/tracker/bundle/assign' 'panel/tracker/bundle/order/assign' 'panel/tracker/bundle/import' 'panel/tracker/bundle/list' 'panel/tracker/bundle/read' 'panel/tracker/bundle/update' 'panel/tracker/clone' 'panel/tracker/batch_clone' 'panel/tracker/console/connect' 'panel/tracker/corrupt' 'panel/tracker/batch_delete_clones' 'panel/tracker/delete_clone' 'panel/tracker/list' 'panel/tracker/move' 'panel/tracker/read' 'panel/tracker/register_retry' 'panel/tracker/settings/update' 'panel/tracker/source/update' 'panel/tracker/tariff/change' 'panel/tracker/raw_command/send'
-        case 'completion|0'
+        case 'completion install|0'
             set -g __trackerctl_w 'bash' 'zsh' 'fish'
     end
 end

@@ -72,7 +72,8 @@ CASES = [
     ("trackerctl panel bundle im", {"import"}),
     ("trackerctl panel tracker register-", {"register-retry", "register-entry"}),
     ("trackerctl --profile sandbox -q panel tracker bundle order ", {"assign"}),
-    ("trackerctl completion ", {"bash", "zsh", "fish"}),
+    ("trackerctl completion ", {"bash", "zsh", "fish", "install"}),
+    ("trackerctl completion install ", {"bash", "zsh", "fish"}),
     ("trackerctl tracker read 5 --columns id ", set()),  # an id: nothing to offer
     ("trackerctl panel tracker list --user-id ", set()),  # an option's value is not a command
     ("trackerctl --no", {"--no-color"}),
@@ -278,3 +279,53 @@ def test_fish_profiles(line, expected, tmp_path, config):
 
 def test_fish_option_equals_value(tmp_path):
     assert fish_complete("trackerctl --output=j", shell_env(tmp_path)) == {"--output=json", "--output=jsonl"}
+
+
+# ---- completion install ---------------------------------------------------------------------------------
+def install(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "trackerctl", "completion", "install", *args], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("shell", "where"), [
+    ("bash", "data/bash-completion/completions/trackerctl"),
+    ("zsh", "data/zsh/site-functions/_trackerctl"),
+    ("fish", "config/fish/completions/trackerctl.fish"),
+])
+def test_install_writes_the_script_where_the_shell_loads_it(shell, where, tmp_path):
+    env = shell_env(tmp_path, XDG_CONFIG_HOME=str(tmp_path / "config"), SHELL=f"/usr/bin/{shell}")
+    proc = install(env)  # the shell $SHELL names
+    target = tmp_path / where
+    assert (proc.returncode, proc.stdout) == (0, f"{target}\n"), proc.stderr
+    assert str(target) in proc.stderr
+    assert target.read_text(encoding="utf-8") == (COMPLETIONS / shells.FILE_NAMES[shell]).read_text(encoding="utf-8")
+    assert install(env, shell).returncode == 0  # again: replaced, not refused
+    if shell == "bash":
+        bash = need("bash")
+        run = subprocess.run([bash, "--norc", "--noprofile", "-c", f"source {target} && complete -p trackerctl"], env=env,
+                             capture_output=True, text=True, timeout=30)
+        assert run.returncode == 0 and "trackerctl" in run.stdout, run.stderr
+    elif shell == "zsh":
+        zsh = need("zsh")
+        run = subprocess.run([zsh, "-f", "-c", f"fpath=({target.parent} $fpath); autoload -U compinit; compinit -u -d {tmp_path}/zcd; "
+                              "print -r -- $_comps[trackerctl]"], env=env, capture_output=True, text=True, timeout=30)
+        assert run.stdout.strip() == "_trackerctl", run.stderr
+        assert "fpath=(" in proc.stderr  # FPATH did not hold the directory: the line to add is given
+    else:
+        fish = need("fish")  # fish itself finds it (no `source`) for a trackerctl on PATH: the one installed with this Python
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        run = subprocess.run([fish, "-c", "complete -C 'trackerctl compl'"], env=env, capture_output=True, text=True, timeout=30)
+        assert run.stdout.split("\t")[0] == "completion", (run.stdout, run.stderr)
+
+
+def test_install_honours_bash_completion_user_dir(tmp_path):
+    env = shell_env(tmp_path, BASH_COMPLETION_USER_DIR=str(tmp_path / "bc"))
+    proc = install(env, "bash")
+    assert proc.stdout == f"{tmp_path / 'bc' / 'completions' / 'trackerctl'}\n"
+
+
+@pytest.mark.parametrize("shell_var", ["/bin/tcsh", ""])
+def test_install_without_a_known_shell_asks_for_one(shell_var, tmp_path):
+    proc = install(shell_env(tmp_path, SHELL=shell_var))
+    assert (proc.returncode, proc.stdout) == (2, "") and "give bash, zsh or fish" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2 and "Traceback" not in proc.stderr

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,24 @@ def test_every_command_help_has_a_summary_its_api_path_and_an_example(tree, tmp_
         assert "trackerctl" in node.example and f"Examples:\n  {node.example}\n" in result.stdout, node.path  # one line, as written
         if node.action is not None:
             assert f"API: POST {node.action.path}." in text, node.path
+
+
+def test_an_installed_wheel_puts_the_pages_where_man_finds_them(tmp_path):
+    """`pip install` places man/*.1 under <prefix>/share/man/man1; man(1) maps <prefix>/bin on PATH there."""
+    man_program = need("man")
+    wheels = tmp_path / "wheels"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-2000:]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    put = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", "--no-deps",
+                          *map(str, wheels.glob("*.whl"))], capture_output=True, text=True, timeout=300)
+    assert put.returncode == 0, put.stderr[-2000:]
+    env = {k: v for k, v in os.environ.items() if k != "MANPATH"}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    found = subprocess.run([man_program, "-w", "trackerctl", "trackerctl-tracker-list", "trackerctl-completion-install"],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.split() == [str(venv / "share" / "man" / "man1" / f"{name}.1") for name in
+                                    ("trackerctl", "trackerctl-tracker-list", "trackerctl-completion-install")]

@@ -18,7 +18,7 @@ TOP_LEVEL = {
     "profile": ("trackerctl.cli.profile", "Manage profiles: an API URL and defaults per account."),
     "api": ("trackerctl.cli.api", "Call any API action: trackerctl api PATH -f key=value."),
     "sandbox": ("trackerctl.cli.sandbox", "The local API emulator: serve it over HTTP, or reset its data."),
-    "completion": ("trackerctl.cli.completion", "Print the shell completion script for bash, zsh or fish."),
+    "completion": ("trackerctl.cli.completion", "Print the shell completion script for bash, zsh or fish, or install it."),
 }
 ROOT_HELP = """Navixy GPS-tracking from the command line: the user API (tracker/*) and the dealer panel API
 (panel/tracker/*), with profiles, stored credentials, and table, json, jsonl or csv output.
