@@ -172,15 +172,13 @@ class Pool:
                 conn.request("POST", target.path, body, dict(headers))
                 answer = conn.getresponse()
                 content = _read_body(answer, self._max_answer)
-            except TimeoutError as e:
+            except Exception as e:  # the connection is in an unknown state: it goes
                 conn.close()
-                raise TimedOut(_text(e)) from None
-            except (BadAnswer, Lost):
-                conn.close()
+                if isinstance(e, TimeoutError):
+                    raise TimedOut(_text(e)) from None
+                if isinstance(e, (OSError, http.client.HTTPException)):
+                    raise Lost(_lost(e)) from None
                 raise
-            except (OSError, http.client.HTTPException) as e:
-                conn.close()
-                raise Lost(_lost(e)) from None
             if answer.will_close:
                 conn.close()
             else:
@@ -232,11 +230,10 @@ class Pool:
             conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
         try:
             conn.connect()  # sets TCP_NODELAY
-        except ssl.SSLCertVerificationError as e:
-            conn.close()
-            raise CertificateRefused(_certificate(target.host, e)) from None
         except OSError as e:  # refused, unreachable, DNS, timeout, the TLS handshake
             conn.close()
+            if isinstance(e, ssl.SSLCertVerificationError):
+                raise CertificateRefused(_certificate(target.host, e)) from None
             raise NotSent(_text(e)) from None
         return conn
 
