@@ -1,5 +1,11 @@
-"""Bulk commands end to end: the installed trackerctl against `sandbox serve` over real HTTP,
-with faults (refusals, rate limiting, dropped answers, latency) and a killed run."""
+"""Bulk commands end to end: trackerctl against `sandbox serve` over real HTTP, with faults
+(refusals, rate limiting, dropped answers, latency) and a killed run.
+
+The CLI runs in this process (`cli`: tests/helpers/inprocess.py, real HTTP through the same client
+and its threads), and as the installed trackerctl where a signal ends it. A server without fault
+options is the module's one, its database made anew by `sandbox reset --db` for each test (a reset
+while serving is picked up at once); one with fault options is started for its test.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +17,40 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import TRACKERCTL, cli, start_server
+from tests.e2e.conftest import TRACKERCTL, start_server
+from tests.helpers.environment import isolated_env
+from tests.helpers.inprocess import run_cli as cli
 
 pytestmark = pytest.mark.e2e
 EQUIP = "13785"
 DEMO_USER, OTHER_USER = 183654, 354468
 
 
+@pytest.fixture(scope="module")
+def plain_server(tmp_path_factory):
+    """The module's server without fault options; each test resets its database."""
+    tmp = tmp_path_factory.mktemp("bulk")
+    db = tmp / "plain.sqlite"
+    reset = cli(isolated_env(tmp), "sandbox", "reset", "--db", str(db), "-o", "json")
+    assert reset.returncode == 0, reset.stderr
+    server = start_server(isolated_env(tmp), db)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def served(home, tmp_path):
-    """Start a server on a fresh database: served(trackers=N, bundles=N, options=(...)) -> env for the CLI."""
+def served(home, tmp_path, plain_server):
+    """A server on a fresh database: served(*options, trackers=N, bundles=N) -> env for the CLI.
+    Without options the module's server, its database reset; with options a new one."""
     started = []
 
     def start(*options: str, trackers: int = 0, bundles: int = 0) -> dict[str, str]:
-        db = tmp_path / f"bulk{len(started)}.sqlite"
+        db = tmp_path / f"bulk{len(started)}.sqlite" if options else plain_server.db
         reset = cli(home, "sandbox", "reset", "--db", str(db), "--trackers", str(trackers), "--bundles", str(bundles), "-o", "json")
         assert reset.returncode == 0, reset.stderr
-        server = start_server(home, db, *options)
-        started.append(server)
+        server = start_server(home, db, *options) if options else plain_server
+        if options:
+            started.append(server)
         return {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_PANEL_LOGIN": "1000",
                 "TRACKERCTL_PANEL_PASSWORD": "demo", "TRACKERCTL_LOGIN": "demo@example.com",
                 "TRACKERCTL_PASSWORD": "demo", "DB": str(db)}

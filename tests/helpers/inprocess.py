@@ -14,7 +14,9 @@ at the file-descriptor level, and a keyring that hangs (its daemon thread outliv
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -53,20 +55,24 @@ def environment(env: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def run_cli(env: Mapping[str, str], *args: str, input: str | None = None) -> Ran:
+def run_cli(env: Mapping[str, str], *args: str, input: str | None = None, timeout: float = 120) -> Ran:
     """`trackerctl ARGS` in this process with the environment `env`; stdin is `input` (else empty).
     An exception that escaped the CLI (which a child would print as a traceback) is appended to
-    stderr as its traceback, so that a test's `"Traceback" not in stderr` still catches it."""
+    stderr as its traceback, so that a test's `"Traceback" not in stderr` still catches it.
+    `timeout` stands in for a child's kill: a run that hangs that long ends the test process with
+    every thread's traceback on stderr (faulthandler), rather than holding the suite."""
     argv = list(args)
     env = dict(env)
     with environment(env):
         credentials._reset_keyring_state()
+        faulthandler.dump_traceback_later(timeout, exit=True, file=sys.__stderr__)
         try:
             started = time.monotonic()
             result = CliRunner().invoke(build_cli(), argv, obj=AppContext(env=env), input=input or "",
                                         prog_name="trackerctl")
             seconds = time.monotonic() - started
         finally:
+            faulthandler.cancel_dump_traceback_later()
             credentials._reset_keyring_state()
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
