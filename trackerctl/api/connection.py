@@ -146,7 +146,6 @@ class Pool:
         self, *, verify: Any = True, max_connections: int = 8, keepalive: float = KEEPALIVE, max_answer: int = MAX_ANSWER
     ) -> None:
         self._verify = verify
-        self._tls: ssl.SSLContext | None = None
         self._keepalive = keepalive
         self._max_answer = max_answer
         self._slots = threading.BoundedSemaphore(max_connections)
@@ -225,7 +224,7 @@ class Pool:
             raise NotSent("timed out before connecting")
         conn: http.client.HTTPConnection
         if target.https:
-            conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=self._tls_context())
+            conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=self._tls)
         else:
             conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
         try:
@@ -244,30 +243,26 @@ class Pool:
                 return
         conn.close()
 
-    def _tls_context(self) -> "ssl.SSLContext":
-        if self._tls is None:
-            self._tls = tls_context(self._verify)
-        return self._tls
+    @functools.cached_property
+    def _tls(self) -> "ssl.SSLContext":
+        """The SSLContext httpx would build for `verify` (True, False or an SSLContext), built once."""
+        import ssl
 
+        verify = self._verify
+        if isinstance(verify, ssl.SSLContext):
+            return verify
+        if verify is False:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return ctx
+        if os.environ.get("SSL_CERT_FILE"):
+            return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+        if os.environ.get("SSL_CERT_DIR"):
+            return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+        import certifi
 
-def tls_context(verify: Any) -> "ssl.SSLContext":
-    """The SSLContext httpx would build for `verify` (True, False or an SSLContext)."""
-    import ssl
-
-    if isinstance(verify, ssl.SSLContext):
-        return verify
-    if verify is False:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-    if os.environ.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-    if os.environ.get("SSL_CERT_DIR"):
-        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
+        return ssl.create_default_context(cafile=certifi.where())
 
 
 def _readable(sock: socket.socket | None) -> bool:
