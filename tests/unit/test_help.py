@@ -129,3 +129,19 @@ def test_a_reader_that_went_away_is_no_error():
     finally:
         os.close(write)
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_sandbox_help_and_the_readme_list_every_demo_account():
+    """CLI-CONTRACT.md section 11: user, panel, two-factor (and its code), the sub-user without
+    rights, the panel account without bundle rights; from the seed, so they cannot drift."""
+    from pathlib import Path
+
+    from trackerctl.sandbox.seed import SEED
+
+    wanted = [v for k, v in SEED.items() if k.startswith(("login_", "panel_login")) and "foreign" not in k]
+    wanted += [SEED["two_factor_code"], SEED["password"]]
+    page = " ".join(help_.page_for(("sandbox",)).split())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for value in wanted:
+        assert value in page, value
+        assert f"`{value}`" in readme, value

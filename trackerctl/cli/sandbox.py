@@ -12,7 +12,23 @@ from trackerctl.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
 
-app = typer.Typer(name="sandbox", help="The local API emulator: serve it over HTTP, or reset its data.",
+
+
+def _accounts() -> str:
+    """The demo accounts, from the seed (CLI-CONTRACT.md section 11: help and README list them)."""
+    from trackerctl.sandbox.seed import SEED as S
+
+    return (
+        f"Demo accounts, password {S['password']} for each. User API: {S['login_demo']} (the demo user, acted as by "
+        f"--api-url sandbox), {S['login_2fa']} (two-factor: the code is always {S['two_factor_code']}), "
+        f"{S['login_noregister']} (a sub-user without the tracker_register right), {S['login_inactive']} (not "
+        f"activated), {S['login_other']} and {S['login_fleet']} (other users of the same dealer). Panel API: "
+        f"{S['panel_login']} (every permission), {S['panel_login_no_bundles']} (no tracker_bundles permission), "
+        f"{S['panel_login_foreign']} (another dealer)."
+    )
+
+
+app = typer.Typer(name="sandbox", help="The local API emulator: serve it over HTTP, or reset its data.\n\n" + _accounts(),
                   rich_markup_mode=None, add_completion=False, no_args_is_help=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", metavar="PATH", help="SQLite file (default: TRACKERCTL_SANDBOX_DB, or $XDG_DATA_HOME/trackerctl/sandbox.sqlite).")]
@@ -45,7 +61,8 @@ def serve(
 ) -> None:
     """Serve the emulator over HTTP for curl, jq pipelines and tests; Ctrl-C stops it.
 
-    Prints its base URL on stdout. Demo credentials: user demo@example.com / demo, panel 1000 / demo.
+    Prints its base URL on stdout. Demo accounts: see `trackerctl sandbox --help` (user demo@example.com /
+    demo, panel 1000 / demo).
 
     Example: trackerctl sandbox serve --port 8900 --latency 50 --rate-limit 100
     """
