@@ -122,8 +122,7 @@ class BulkJob:
     def run(self) -> Iterator[Outcome]:
         """Outcomes as requests finish. On Ctrl-C (a KeyboardInterrupt wherever the caller's thread
         is), call `finish` for what is under way, then `unfinished` for what is left."""
-        tasks = (_Task(chunk) for chunk in _chunks(self.items, self.chunk_size))
-        pool = self._pool = _Pool(self._work, tasks, self.concurrency)
+        pool = self._pool = _Pool(self._work, map(_Task, _chunks(self.items, self.chunk_size)), self.concurrency)
         yield from self._report(pool.results())
         if self.stopped_by is not None:  # report what was never sent
             description = f"not sent: {_describe(self.stopped_by)}"
