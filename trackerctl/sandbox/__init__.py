@@ -11,9 +11,9 @@ Every documented error comes from the state that causes it, not from canned answ
     wire.py           request parameters in (JSON, form, query), the JSON envelope out
     codes.py          the error table (spec/error-codes.tsv) and ApiFailure
     store.py          SQLite connections, the per-request transaction, the clock, the data version
-    paging.py         paged lists: the count once per query, pages after the last id
+    paging.py         paged lists: the count once per query, pages after the last id, the filter
     schema.py         the tables; seed.py the deterministic seed data (SEED names its ids)
-    records.py        tracker lookups as each API sees them; objects.py the API objects
+    records.py        what both APIs look up (trackers, dealer rows) and do; objects.py the API objects
     user.py           user/auth, user/auth/code/*, user/logout, user/get_info, api/key/*
     panel_account.py  panel/account/*
     tracker/          tracker/*: reads.py (read, list, get_*, list_models), registration.py
