@@ -114,21 +114,14 @@ class Store:
                 return False
             conn.execute("PRAGMA foreign_keys=OFF")  # dropping and bulk-seeding needs no checks
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    if force or not self.is_current(conn):  # another process may have built it meanwhile
-                        self._recreate(conn)
-                        seed(conn, time.time())
-                        built = True
-                    else:
-                        built = False
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
+                with self.transaction():
+                    if not force and self.is_current(conn):  # another process may have built it meanwhile
+                        return False
+                    self._recreate(conn)
+                    seed(conn, time.time())
+                return True
             finally:
                 conn.execute("PRAGMA foreign_keys=ON")
-            return built
 
     @staticmethod
     def _recreate(conn: sqlite3.Connection) -> None:
