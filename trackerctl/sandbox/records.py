@@ -102,7 +102,8 @@ def delete_clone(ctx: Ctx, tracker_id: int) -> None:
 
 def bound(ctx: Ctx, tracker_id: int) -> dict[str, list[int]]:
     """The 203 extra for a tracker rules or vehicles use: {"rules": [...]} or {"vehicles": [...]}; {} if free."""
-    rules = [r[0] for r in ctx.conn.execute("SELECT rule_id FROM rule_trackers WHERE tracker_id = ? ORDER BY rule_id", (tracker_id,))]
+    rules = [r[0] for r in ctx.conn.execute(
+        "SELECT rule_id FROM rule_trackers WHERE tracker_id = ? ORDER BY rule_id", (tracker_id,))]
     if rules:
         return {"rules": rules}
     vehicles = [r[0] for r in ctx.conn.execute("SELECT id FROM vehicles WHERE tracker_id = ? ORDER BY id", (tracker_id,))]

@@ -19,7 +19,9 @@ from typing import Any
 from trackerctl.sandbox.codes import ApiFailure, invalid
 from trackerctl.sandbox.dispatch import Ctx, action
 from trackerctl.sandbox.records import queue_command
-from trackerctl.sandbox.tracker.common import device_data, last_fix, live_tracker, tracker_answer, tracker_model, unblocked
+from trackerctl.sandbox.tracker.common import (
+    device_data, last_fix, live_tracker, tracker_answer, tracker_model, unblocked,
+)
 
 FRESH_FIX = 300.0  # seconds: a fix this recent makes location_request answer 256
 ONLINE = ("active", "idle")  # connection statuses that count as online ("online", "GPS not updated")
