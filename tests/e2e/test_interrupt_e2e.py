@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.environment import REPO
+from tests.helpers.environment import REPO, isolated_env
 
 COMMAND = [sys.executable, "-m", "trackerctl", "--profile", "sandbox", "tracker", "list"]
 RUNS = 40
@@ -38,9 +38,11 @@ FRAME = re.compile(r'^ *File "(?P<file>[^"]+)", line \d+, in (?P<function>\S+)',
 MAIN = str(Path("trackerctl", "cli", "__init__.py"))  # everything after start-up runs under its main()
 
 
-@pytest.fixture
-def env(home, tmp_path) -> dict[str, str]:
-    """The isolated environment, with the sandbox's database made once (not inside the timed runs)."""
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    """The isolated environment, with the sandbox's database made once for the module (not inside
+    the timed runs; the command only reads it)."""
+    home = isolated_env(tmp_path_factory.mktemp("interrupt"))
     first = subprocess.run(COMMAND, env=home, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
     return home
