@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.e2e.conftest import start_server
 from tests.helpers.environment import isolated_env
 from trackerctl import credentials as credentials_module
 from trackerctl.errors import AuthError, TransientError, UsageError
@@ -98,8 +99,15 @@ def test_50_parallel_logins_on_50_profiles_keep_50_sessions(tmp_path):
     password = tmp_path / "password"
     password.write_text("demo\n")
 
-    argvs = [["--profile", f"p{i}", "auth", "login", "--login", "demo@example.com", "--password-stdin"] for i in range(WRITERS)]
-    results = run_at_once(argvs, env, stdin=password)
+    # The logins go to one `sandbox serve` over HTTP (--api-url, which the profiles do not keep), so
+    # that each process does not also load the sandbox: the writers of the files are what is tested.
+    server = start_server(env, tmp_path / "served.sqlite")
+    try:
+        argvs = [["--profile", f"p{i}", "--api-url", server.url, "auth", "login", "--login", "demo@example.com",
+                  "--password-stdin"] for i in range(WRITERS)]
+        results = run_at_once(argvs, env, stdin=password)
+    finally:
+        server.stop()
 
     assert [code for code, _ in results] == [0] * WRITERS, [err for code, err in results if code]
     sessions = json.loads((config_dir / "credentials.json").read_text())["profiles"]
