@@ -1,4 +1,8 @@
-"""`tracker get-state ID... --watch`: JSON lines per refresh in a pipe; Ctrl-C is exit 130."""
+"""`tracker get-state ID... --watch`: JSON lines per refresh in a pipe; Ctrl-C is exit 130.
+
+The watch runs as the installed trackerctl (a signal ends it); the commands against the in-process
+sandbox (`--api-url sandbox`) run in this process (tests/helpers/inprocess.py).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ import subprocess
 
 import pytest
 
-from tests.e2e.conftest import TRACKERCTL, cli
+from tests.e2e.conftest import TRACKERCTL
+from tests.helpers.inprocess import run_cli as cli
 
 pytestmark = pytest.mark.e2e
 
