@@ -216,6 +216,7 @@ class ApiClient:
                 return self._send_once(path, body, hash_)
             except ApiError as e:
                 reached = True
+                e.api = api
                 if e.code == 4 and api and self._renew and not renewed and not credential:
                     renewed = True
                     new = self._renewed(api, hash_)

@@ -40,6 +40,7 @@ class ApiError(TrackerctlError):
     """The API answered `success: false`. `extra` holds the fields beside `status` (rules, list, errors...)."""
 
     retry_after: float | None = None  # seconds, from a Retry-After header
+    api: str | None = None  # the API ("user", "panel") whose credential was sent, set by the client
 
     def __init__(
         self,

@@ -142,7 +142,7 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
         report_interrupted(lambda: app.output.error("interrupted"))
         return EXIT_INTERRUPTED
     except ApiError as e:
-        app.output.error(e.message, hint=e.hint or _hint_for(e), body=e.as_json(), details=_details(e))
+        app.output.error(e.message, hint=e.hint or _hint_for(e, app), body=e.as_json(), details=_details(e))
         return e.exit_code
     except TrackerctlError as e:
         hint = _login_hint(e.api) if isinstance(e, NotLoggedIn) else e.hint
@@ -196,8 +196,11 @@ def _login_hint(api: str) -> str:
     return "run `trackerctl auth login`, or set TRACKERCTL_HASH"
 
 
-def _hint_for(e: Any) -> str | None:
+def _hint_for(e: Any, app: Any = None) -> str | None:
     if e.code == 4:
+        session = app.__dict__.get("session") if app is not None else None  # only if the run built one
+        if session is not None and e.api:
+            return session.ended_hint(e.api)  # names the API and the profile
         return "the session ended: run `trackerctl auth login` (or `auth login --panel` for panel commands)"
     if e.code in (3, 102):
         return "check the stored credential with `trackerctl auth status`"

@@ -13,7 +13,7 @@ from trackerctl.cli.context import AppContext
 from trackerctl.cli.options import with_global_options
 from trackerctl.config import Config
 from trackerctl.credentials import env_credential
-from trackerctl.session import LOGIN_ENV
+from trackerctl.session import LOGIN_ENV, check_login_name, login_command
 
 app = typer.Typer(name="auth", help="Log in and out of both APIs; show or print stored credentials.",
                   rich_markup_mode=None, add_completion=False, no_args_is_help=True)
@@ -35,8 +35,8 @@ def login(
 ) -> None:
     """Log in and store the session for the profile.
 
-    The user API (default) calls user/auth and asks for a two-factor code when the account needs
-    one; --panel calls panel/account/auth (panel sessions end after 24 hours: add --remember, or set
+    The user API (default) calls user/auth and, on a terminal, asks for a two-factor code when the
+    account needs one (three tries); --panel calls panel/account/auth (panel sessions end after 24 hours: add --remember, or set
     TRACKERCTL_PANEL_LOGIN and TRACKERCTL_PANEL_PASSWORD, for jobs that must renew them).
     Non-interactive: TRACKERCTL_LOGIN/TRACKERCTL_PASSWORD (or their _PANEL_ twins), or --login with
     --password-stdin.
@@ -44,29 +44,37 @@ def login(
     Example: printf '%s\\n' "$PASS" | trackerctl auth login --panel --login 1000 --password-stdin --remember
     """
     a = app_
-    # a malformed store stops us before anything is sent (the environment's credential would skip reading it)
-    a.credentials.get(a.profile_name, "panel" if panel else "user", include_env=False)
-    if api_key:
-        if panel:
-            raise UsageError("the panel API has no API keys: use `trackerctl auth login --panel`")
-        return _store_api_key(a, password_stdin)
+    if api_key and panel:
+        raise UsageError("the panel API has no API keys: use `trackerctl auth login --panel`")
     api = "panel" if panel else "user"
-    login_var, password_var = LOGIN_ENV[api]
     setting = "panel_login" if panel else "login"
-    who = login_ or env_credential(a.env, login_var) or a.profile.get(setting)
+    # a malformed store stops us before anything is sent (the environment's credential would skip reading it)
+    if a.credentials.get(a.profile_name, api, include_env=False) is not None:
+        known = a.profile.get(setting)
+        account = f" as {known}" if known else " (account not recorded)"
+        a.output.notice(f"already logged in to the {api} API{account} (profile {a.profile_name}); logging in again replaces it")
+    if api_key:
+        return _store_api_key(a, password_stdin)
+    login_var, password_var = LOGIN_ENV[api]
+    who, source = login_, "--login"
     if not who:
-        who = _prompt(a, "Panel login (dealer id): " if panel else "Login (e-mail): ", hidden=False,
-                      missing=f"no login: give --login, or set {login_var}")
+        who, source = env_credential(a.env, login_var), login_var
+    if not who:
+        who, source = a.profile.get(setting), f"{setting} of profile {a.profile_name}"
+    if not who:
+        who, source = _prompt(a, "Panel login (dealer id): " if panel else "Login (e-mail): ", hidden=False,
+                              missing=f"no login: give --login, or set {login_var}"), "login"
+    check_login_name(api, who, source)  # before the password is asked for
     if password_stdin:
         password = a.stdin.readline().rstrip("\r\n")
     else:
         password = env_credential(a.env, password_var) or _prompt(
             a, "Password: ", hidden=True, missing=f"no password: use --password-stdin, or set {password_var}")
-    code_prompt = (lambda factor: _prompt(a, f"Two-factor code (sent by {factor}): ", hidden=False, missing="")) if a.interactive() else None
+    code_prompt = (lambda question: _ask_code(a, question)) if a.interactive() else None
     result = a.session.login(api, who, password, code_prompt=code_prompt, remember=remember)
     _remember_login(a, setting, who)
     where = _where(a, result.stored_in)
-    a.output.notice(f"logged in to the {'panel' if panel else 'user'} API as {who} (profile {a.profile_name}); session stored in {where}")
+    a.output.notice(f"logged in to the {api} API as {who} (profile {a.profile_name}); session stored in {where}")
     _warn_env_override(a, api)
     if remember:
         a.output.notice(f"password kept in {where} for renewals")
@@ -77,9 +85,13 @@ def _store_api_key(a: AppContext, from_stdin: bool) -> None:
            else _prompt(a, "API key: ", hidden=True, missing="no API key on stdin"))
     if not key or not key.isalnum():
         raise UsageError("invalid API key: it is a string of letters and digits (made in the web interface)")
-    a.client().call(USER_CHECK, {}, api="user", credential=key)  # one call: is it a working key?
+    answer = a.client().call(USER_CHECK, {}, api="user", credential=key)  # one call: is it a working key?
     stored = a.credentials.set(a.profile_name, "user", key)
-    a.output.notice(f"API key stored in {_where(a, stored)} for profile {a.profile_name}")
+    who = (answer.get("user_info") or {}).get("login")
+    if isinstance(who, str) and who:
+        _remember_login(a, "login", who)  # whose key it is, for `auth login` run again
+    of = f" of {who}" if isinstance(who, str) and who else ""
+    a.output.notice(f"API key{of} stored in {_where(a, stored)} for profile {a.profile_name}")
     _warn_env_override(a, "user")
 
 
@@ -152,7 +164,7 @@ def token(app_: AppContext, panel: PanelFlag = False) -> None:
     secret = app_.credentials.get(app_.profile_name, api)
     if secret is None:
         raise AuthError(f"no {api} credential stored for profile {app_.profile_name}",
-                        hint=f"run `trackerctl auth login{' --panel' if panel else ''}`")
+                        hint=f"run `{login_command(app_.profile_name, api)}`")
     print(secret.value, file=app_.stdout)
 
 
@@ -196,6 +208,16 @@ def _prompt(a: AppContext, text: str, *, hidden: bool, missing: str) -> str:
     if not value:
         raise UsageError(missing or "nothing entered")
     return value
+
+
+def _ask_code(a: AppContext, question: str) -> str:
+    """One two-factor code from the person at the terminal (the session asks again when it is wrong)."""
+    a.stderr.write(question)
+    a.stderr.flush()
+    line = a.stdin.readline()
+    if not line:  # end of input (Ctrl-D): nobody will type another
+        raise AuthError("no two-factor code entered: not logged in")
+    return line.strip()
 
 
 def _remember_login(a: AppContext, setting: str, who: str) -> None:
