@@ -92,6 +92,19 @@ class Config:
     def exists(self, name: str) -> bool:
         return name in self.profiles or name in BUILTIN_PROFILES
 
+    def closest(self, name: str) -> str | None:
+        """The profile a mistyped `name` most likely meant (difflib), or None when none is close."""
+        import difflib
+
+        close = difflib.get_close_matches(name, [n for n in self.names() if n != name], n=1)
+        return close[0] if close else None
+
+    def no_such_profile(self, name: str, *, otherwise: str = "see `trackerctl profile list`") -> UsageError:
+        """The error for a name that is no profile: "did you mean" the closest one, else `otherwise`."""
+        near = self.closest(name)
+        hint = f"did you mean {near!r}? (`trackerctl profile list` shows them all)" if near else otherwise
+        return UsageError(f"no profile named {name!r}", hint=hint)
+
     def save(self) -> None:
         """Write this whole config over the file, under its lock. To change what the file holds
         now (another process may have changed it since it was read), use `update`."""

@@ -1,4 +1,4 @@
-"""Issue 11, item 7, end to end: the installed trackerctl against `sandbox serve`, on a real
+"""Issue 11, items 7 and 8, end to end: the installed trackerctl against `sandbox serve`, on a real
 pseudo-terminal where a person would type (the terminal is the process's controlling terminal, as
 in a shell, so the password prompt turns echo off on it), and through pipes where a script runs it.
 The two-factor account of the sandbox: 2fa@example.com / demo, code 123456."""
@@ -173,3 +173,13 @@ def test_an_ended_session_names_the_api_and_the_profile(env, server):
     assert ended.returncode == 3 and ended.stdout == ""
     assert ended.stderr == ("error 4: User or API key not found or session ended\n"
                             "the panel session ended: run `trackerctl --profile work auth login --panel`\n")
+
+
+def test_the_built_in_sandbox_profile_works_without_a_login_and_stays(home):
+    status = cli(home, "--profile", "sandbox", "auth", "status", "-o", "json")
+    assert status.returncode == 0, status.stderr
+    removed = cli(home, "profile", "remove", "sandbox")
+    assert removed.returncode == 2 and removed.stderr.startswith("error: 'sandbox' is a built-in profile and cannot be removed\n")
+    assert '"name": "sandbox"' in cli(home, "profile", "list", "-o", "json").stdout
+    typo = cli(home, "--profile", "sandbx", "tracker", "list")
+    assert typo.returncode == 2 and "did you mean 'sandbox'?" in typo.stderr

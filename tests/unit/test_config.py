@@ -60,3 +60,20 @@ def test_odd_text_and_dotted_profile_names_survive_a_round_trip(tmp_path):
     again = Config.load(path)
     assert again.current_profile == "eu.prod" and again.profiles == {"eu.prod": {"login": odd, "timeout": 2.5, "allow_http": True}}
     assert path.read_text().startswith("# trackerctl configuration")
+
+
+@pytest.mark.parametrize("typo, meant", [("wrok", "work"), ("Work", "work"), ("sandbx", "sandbox"), ("defualt", "default"),
+                                         ("production", None), ("work", None)])
+def test_the_closest_profile_to_a_typo(tmp_path, typo, meant):
+    """Built-in names and `default` are candidates too; a name is never its own suggestion."""
+    cfg = Config(tmp_path / "config.toml", None, {"work": {"api_url": "us"}})
+    assert cfg.closest(typo) == meant
+
+
+def test_the_error_for_an_unknown_profile_suggests_or_falls_back(tmp_path):
+    cfg = Config(tmp_path / "config.toml", None, {"work": {"api_url": "us"}})
+    near = cfg.no_such_profile("wrok")
+    assert isinstance(near, UsageError) and near.message == "no profile named 'wrok'"
+    assert near.hint == "did you mean 'work'? (`trackerctl profile list` shows them all)"
+    assert cfg.no_such_profile("zzzz").hint == "see `trackerctl profile list`"
+    assert cfg.no_such_profile("zzzz", otherwise="create it").hint == "create it"

@@ -1,4 +1,4 @@
-"""Logins (issue 11, item 7; CLI-CONTRACT.md section 11), through the CLI
+"""Logins and profiles (issue 11, items 7 and 8; CLI-CONTRACT.md section 11), through the CLI
 against the in-process sandbox. Whether a person is at a terminal is a fact the test gives the
 context (`Terminal`), never a faked isatty; the real pseudo-terminal is tests/e2e/test_logins_e2e.py.
 
@@ -196,6 +196,12 @@ def test_a_malformed_login_from_the_environment_or_the_profile_is_named_by_its_s
     assert "invalid TRACKERCTL_PANEL_LOGIN 'dealer'" in one_failure(renewal, 2)
 
 
+def test_profile_set_checks_the_logins_too(env):
+    assert "invalid --login 'demo'" in one_failure(run(env, "profile", "set", "work", "--login", "demo"), 2)
+    assert "invalid --panel-login 'x1'" in one_failure(run(env, "profile", "set", "work", "--panel-login", "x1"), 2)
+    assert run(env, "profile", "set", "work", "--login", "demo@example.com", "--panel-login", "admin").exit_code == 0
+
+
 def test_the_valid_forms_still_log_in(env):
     assert login(env).exit_code == 0
     assert panel_login(env).exit_code == 0
@@ -232,3 +238,95 @@ def test_in_json_mode_an_ended_session_is_the_apis_body_alone(env):
     sandbox(env).advance_clock(25 * 3600)
     result = run(env, "panel", "tracker", "list", "-o", "json")
     assert result.exit_code == 3 and json.loads(result.stderr)["status"]["code"] == 4 and len(result.stderr.splitlines()) == 1
+
+
+# ---- item 8: the built-in sandbox profile ------------------------------------------------------------------
+def test_the_sandbox_profile_needs_no_login_and_auth_status_says_it_works(env):
+    bare = {k: v for k, v in env.items() if k != "TRACKERCTL_API_URL"}
+    result = run(bare, "--profile", "sandbox", "auth", "status", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["list"]
+    assert row["api_url"] == "sandbox"
+    assert row["user"] == {"stored": "implicit", "credential": None, "valid": True, "login": "demo@example.com"}
+    assert row["panel"]["stored"] == "implicit" and row["panel"]["valid"] is True and row["panel"]["permissions"]
+    table = run(bare, "--profile", "sandbox", "auth", "status", "-o", "csv")
+    assert table.exit_code == 0 and "sandbox,sandbox,implicit,,true,implicit,,true" in table.stdout
+
+
+def test_auth_status_in_the_sandbox_checks_what_a_command_would_send(env):
+    assert login(env).exit_code == 0
+    (row,) = json.loads(run(env, "auth", "status", "-o", "json").stdout)["list"]
+    assert row["user"]["stored"] == "file" and row["user"]["valid"] is True
+    assert row["panel"]["stored"] == "implicit" and row["panel"]["valid"] is True
+
+
+def test_auth_status_elsewhere_still_needs_a_stored_credential(env):
+    result = run({**env, "TRACKERCTL_API_URL": "http://127.0.0.1:9/v2"}, "auth", "status", "-o", "json")
+    assert result.exit_code == 3  # nothing stored, nothing implicit: and nothing sent (port 9 would refuse)
+    (row,) = json.loads(result.stdout)["list"]
+    assert row["user"]["stored"] is None and row["user"]["valid"] is None
+
+
+# ---- item 8: built-in profiles cannot be removed -------------------------------------------------------------
+def test_the_sandbox_profile_cannot_be_removed(env):
+    assert run(env, "--profile", "sandbox", "profile", "set", "sandbox", "--output", "json").exit_code == 0
+    stderr = one_failure(run(env, "profile", "remove", "sandbox"), 2)
+    assert "'sandbox' is a built-in profile and cannot be removed" in stderr and "no profile named" not in stderr
+    listed = json.loads(run(env, "profile", "list", "-o", "json").stdout)["list"]
+    assert {"name": "sandbox", "current": False, "api_url": "sandbox", "output": "json"} in listed
+
+
+def test_removing_the_default_profile_clears_it(env):
+    nothing = run(env, "profile", "remove", "default")
+    assert nothing.exit_code == 0 and "nothing to remove" in nothing.stderr
+    assert run(env, "profile", "set", "default", "--output", "csv").exit_code == 0 and login(env).exit_code == 0
+    cleared = run(env, "profile", "remove", "default")
+    assert cleared.exit_code == 0 and "profile default cleared" in cleared.stderr
+    assert run(env, "auth", "token").exit_code == 3
+    assert "default" in [p["name"] for p in json.loads(run(env, "profile", "list", "-o", "json").stdout)["list"]]
+
+
+# ---- item 8: "did you mean" wherever a profile name is looked up --------------------------------------------
+@pytest.mark.parametrize("argv", [
+    ["--profile", "wrok", "tracker", "list"],
+    ["--profile", "wrok", "auth", "status"],
+    ["--profile", "wrok", "auth", "token"],
+    ["--profile", "wrok", "auth", "login", "--login", "demo@example.com", "--password-stdin"],
+    ["--profile", "wrok", "auth", "logout"],
+    ["profile", "use", "wrok"],
+    ["profile", "show", "wrok"],
+    ["profile", "remove", "wrok"],
+])
+def test_a_mistyped_profile_name_gets_did_you_mean(env, argv):
+    assert run(env, "profile", "set", "work", "--api-url", "sandbox").exit_code == 0
+    result = run(env, *argv, input="demo\n")
+    stderr = one_failure(result, 2)
+    assert stderr == "error: no profile named 'wrok'\ndid you mean 'work'? (`trackerctl profile list` shows them all)\n"
+
+
+def test_the_environments_profile_and_the_built_in_names_get_did_you_mean_too(env):
+    stderr = one_failure(run({**env, "TRACKERCTL_PROFILE": "sandbx"}, "tracker", "list"), 2)
+    assert "no profile named 'sandbx'" in stderr and "did you mean 'sandbox'?" in stderr
+
+
+def test_a_name_near_nothing_keeps_the_usual_advice(env):
+    assert run(env, "profile", "show", "zzzz").stderr.endswith("see `trackerctl profile list`\n")
+    use = run(env, "profile", "use", "zzzz")
+    assert use.exit_code == 2 and "create it with `trackerctl profile set zzzz --api-url ...`" in use.stderr
+
+
+def test_profile_set_creating_a_near_name_says_which_one_exists(env):
+    assert run(env, "profile", "set", "work", "--api-url", "us").exit_code == 0
+    created = run(env, "profile", "set", "wrok", "--output", "json")
+    assert created.exit_code == 0  # creating a profile is what set does: a notice, not a refusal
+    assert "profile wrok created" in created.stderr and "did you mean 'work'?" in created.stderr
+    changed = run(env, "profile", "set", "wrok", "--output", "csv")
+    assert "did you mean" not in changed.stderr  # it exists now
+
+
+def test_profile_use_default_is_allowed(env):
+    assert run(env, "profile", "set", "work", "--api-url", "us").exit_code == 0
+    assert run(env, "profile", "use", "work").exit_code == 0
+    assert run(env, "profile", "use", "default").exit_code == 0
+    listed = json.loads(run(env, "profile", "list", "-o", "json").stdout)["list"]
+    assert [p["name"] for p in listed if p["current"]] == ["default"]

@@ -109,12 +109,14 @@ def status(
 ) -> None:
     """Show, per profile, the API URL, which credentials are stored and where, and whether they work now.
 
-    Secrets are masked (fa7b…1b06). Exit 0 when every stored credential works, 3 when none is stored or
-    one is refused.
+    Secrets are masked (fa7b…1b06). The sandbox needs no login: there a credential shows as implicit.
+    Exit 0 when every credential works, 3 when none is stored or one is refused.
 
     Example: trackerctl auth status --all -o json | jq '.[] | select(.panel.valid == false) | .profile'
     """
     a = app_
+    if not all_profiles:
+        _ = a.profile  # a --profile that names no profile is an error ("did you mean"), not a row
     names = a.config.names() if all_profiles else [a.profile_name]
     rows = [_status_of(a, name) for name in names]
     a.output.result({"list": rows}, records="list", columns=("profile", "api_url", "user.stored", "user.credential", "user.valid",
@@ -125,18 +127,26 @@ def status(
 
 
 def _status_of(a: AppContext, name: str) -> dict[str, Any]:
+    """One profile's row. The in-process sandbox needs no credential (commands act as its demo
+    accounts): there each API is checked as a command would call it, and shows as `implicit`
+    when nothing is stored."""
+    from trackerctl.api.client import SANDBOX
+
     sub = a.for_profile(name)
     row: dict[str, Any] = {"profile": name, "current": name == a.profile_name}
     try:
         row["api_url"] = sub.api_url
     except UsageError as e:
         row["api_url"] = f"invalid: {e.message}"
+    sandbox = row["api_url"] == SANDBOX
     for api, check in (("user", USER_CHECK), ("panel", PANEL_CHECK)):
         secret = a.credentials.get(name, api)
-        entry: dict[str, Any] = {"stored": secret.source if secret else None, "credential": secret.masked() if secret else None, "valid": None}
-        if secret and not row["api_url"].startswith("invalid"):
+        entry: dict[str, Any] = {"stored": secret.source if secret else ("implicit" if sandbox else None),
+                                 "credential": secret.masked() if secret else None, "valid": None}
+        if entry["stored"] and not row["api_url"].startswith("invalid"):
             try:
-                answer = sub.client().call(check, {}, api=api, credential=secret.value)
+                # the sandbox: what a command would send (a credential it never issued is not sent)
+                answer = sub.client().call(check, {}, api=api, **({} if sandbox else {"credential": secret.value}))
                 entry["valid"] = True
                 if api == "panel":
                     entry["permissions"] = answer.get("permissions")
@@ -161,6 +171,7 @@ def token(app_: AppContext, panel: PanelFlag = False) -> None:
     Example: curl -H "Authorization: NVX $(trackerctl auth token)" https://api.eu.navixy.com/v2/tracker/list -d '{}'
     """
     api = "panel" if panel else "user"
+    _ = app_.profile  # a --profile that names no profile: "did you mean"
     secret = app_.credentials.get(app_.profile_name, api)
     if secret is None:
         raise AuthError(f"no {api} credential stored for profile {app_.profile_name}",

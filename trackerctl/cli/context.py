@@ -149,7 +149,7 @@ class AppContext:
     def profile(self) -> dict[str, Any]:
         name = self.profile_name
         if (self.options.profile or self.env.get("TRACKERCTL_PROFILE")) and not self.config.exists(name) and name != DEFAULT_PROFILE:
-            raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
+            raise self.config.no_such_profile(name)  # with "did you mean"
         return self.config.profile(name)
 
     @cached_property

@@ -10,7 +10,7 @@ from trackerctl.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.credentials import KINDS
 from trackerctl.cli.options import with_global_options
-from trackerctl.config import BUILTIN_PROFILES, Config, check_profile_name
+from trackerctl.config import BUILTIN_PROFILES, DEFAULT_PROFILE, Config, check_profile_name
 
 app = typer.Typer(name="profile", help="Manage profiles: an API URL and defaults per account.",
                   rich_markup_mode=None, add_completion=False, no_args_is_help=True)
@@ -42,7 +42,7 @@ def show(app_: AppContext, name: Annotated[str | None, typer.Argument(metavar="[
     """
     name = check_profile_name(name) if name else app_.profile_name
     if not app_.config.exists(name) and name != app_.profile_name:
-        raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
+        raise app_.config.no_such_profile(name)
     app_.output.result({"value": _row(app_, name)}, records="value")
 
 
@@ -56,8 +56,8 @@ def use(app_: AppContext, name: NameArg) -> None:
     check_profile_name(name)
 
     def change(config: Config) -> None:
-        if not config.exists(name):
-            raise UsageError(f"no profile named {name!r}", hint=f"create it with `trackerctl profile set {name} --api-url ...`")
+        if not config.exists(name) and name != DEFAULT_PROFILE:
+            raise config.no_such_profile(name, otherwise=f"create it with `trackerctl profile set {name} --api-url ...`")
         config.current_profile = name
 
     app_.config.update(change)
@@ -82,8 +82,8 @@ def set_(
     Example: trackerctl profile set work --api-url us --output json
     """
     from trackerctl.api.client import resolve_base_url
-
     from trackerctl.output import FORMATS
+    from trackerctl.session import check_login_name
 
     check_profile_name(name)
     given = {"api_url": api_url, "output": output, "timeout": timeout, "allow_http": allow_http, "ca_bundle": ca_bundle,
@@ -93,6 +93,10 @@ def set_(
         raise UsageError(f"invalid value for --output: {output!r} is not one of {', '.join(FORMATS)}")
     if timeout is not None and not 0 < timeout <= 3600:
         raise UsageError("invalid value for --timeout: between 0 and 3600 seconds")
+    for option, value in (("--login", login), ("--panel-login", panel_login)):
+        if value is not None:
+            check_login_name("panel" if option == "--panel-login" else "user", value, option)
+    created = not app_.config.exists(name) and name != DEFAULT_PROFILE
 
     def change(config: Config) -> None:  # on the file as it is now, under its lock
         settings = {**config.profiles.get(name, {}), **given}
@@ -103,7 +107,11 @@ def set_(
         config.profiles[name] = settings
 
     app_.config.update(change)
-    app_.output.notice(f"profile {name} saved in {app_.config.path}")
+    near = app_.config.closest(name) if created else None
+    if near:  # a new profile, named almost like one that exists: a typo?
+        app_.output.notice(f"profile {name} created in {app_.config.path} (did you mean {near!r}? `trackerctl profile remove {name}` undoes it)")
+    else:
+        app_.output.notice(f"profile {name} saved in {app_.config.path}")
 
 
 @app.command("remove")
@@ -111,13 +119,21 @@ def set_(
 def remove(app_: AppContext, name: NameArg) -> None:
     """Remove profile NAME and forget its stored credentials.
 
+    The built-in profile sandbox cannot be removed; removing default clears its settings and credentials.
+
     Example: trackerctl profile remove old-account
     """
     check_profile_name(name)
     config = app_.config
+    if name in BUILTIN_PROFILES:
+        raise UsageError(f"{name!r} is a built-in profile and cannot be removed",
+                         hint=f"change its settings with `trackerctl profile set {name} ...`")
     stored = any(app_.credentials.get(name, k, include_env=False) for k in KINDS)  # not the environment's
     if name not in config.profiles and not stored:
-        raise UsageError(f"no profile named {name!r}", hint="see `trackerctl profile list`")
+        if name == DEFAULT_PROFILE:  # always there (listed), and now with nothing of its own
+            app_.output.notice(f"profile {name} has no settings and no stored credentials: nothing to remove")
+            return
+        raise config.no_such_profile(name)
     for kind in KINDS:
         app_.credentials.delete(name, kind)
 
@@ -127,7 +143,8 @@ def remove(app_: AppContext, name: NameArg) -> None:
             config.current_profile = None
 
     config.update(change)
-    app_.output.notice(f"profile {name} removed")
+    app_.output.notice(f"profile {name} cleared: it has no settings and no stored credentials" if name == DEFAULT_PROFILE
+                       else f"profile {name} removed")
 
 
 command = typer.main.get_command(app)
