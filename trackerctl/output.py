@@ -5,7 +5,9 @@ Every renderer gets the same records (CLI-CONTRACT.md section 4):
 - `json`   the API's body without `success`, 2-space indent, keys in the API's order.
 - `jsonl`  one JSON value per line, one per record.
 - `csv`    a header row, then one row per record; nested fields flattened to dotted names.
-- `table`  the same rows; a Rich table on a terminal, plain aligned text when piped.
+- `table`  the same rows; a Rich table on a terminal, fitted to its width without ever splitting
+           an id, a number, a date or a header (free text is shortened with `…`), plain aligned
+           text when piped.
 
 JSON is written with `json.dumps` straight to the stream, never through Rich (Rich wraps long
 lines). Rich is imported only to draw a table on a terminal or a progress bar, so the json,
@@ -58,6 +60,13 @@ _FLUSH_INTERVAL = 0.2
 _STYLES = {"error": ("1;31", "bold red"), "warning": ("33", "yellow"), "hint": ("2", "dim")}
 
 _BULK_COLUMNS = ("item", "status", "code", "description")
+
+# Free text: values meant for people, of any length (a label, a comment, a model's name), which a
+# table on a terminal may shorten with `…`. Known by the field's last part; nested values (lists,
+# objects) count too. Everything else (ids, numbers, dates, IMEIs, codes, statuses) is shown whole.
+FREE_TEXT = frozenset({"label", "comment", "description", "name"})
+FREE_MIN = 10  # free text is shortened to this many cells at most (or its header's width)
+GAP = 2  # cells between two columns of a table
 
 
 STATUSES = ("succeeded", "skipped", "failed", "not_done")  # of a bulk command's items, in report order
@@ -306,8 +315,8 @@ class Output:
             def redraw(records: Sequence[Mapping[str, Any]]) -> None:
                 flat = [_flatten(r) for r in records]
                 cols = self.columns or list(columns) or _first_seen_keys(flat)
-                rows = [[_cell(_lookup(f, r, c)) for c in cols] for r, f in zip(records, flat)]
-                view.update(self._table(cols, rows), refresh=True)
+                rows = [[_shown(c, _lookup(f, r, c)) for c in cols] for r, f in zip(records, flat)]
+                view.update(_fitted_table(cols, rows, view.console.width)[0], refresh=True)
 
             yield redraw
 
@@ -379,34 +388,22 @@ class Output:
             return
         if single:
             headers = ["field", "value"]
-            rows = [[c, _cell(_lookup(flat[0], records[0], c))] for c in columns]
+            rows = [[(c, False), _shown(c, _lookup(flat[0], records[0], c))] for c in columns]
         else:
             headers = columns
-            rows = [[_cell(_lookup(f, r, c)) for c in columns] for r, f in zip(records, flat)]
+            rows = [[_shown(c, _lookup(f, r, c)) for c in columns] for r, f in zip(records, flat)]
         if self.terminal.stdout_tty:
             self._rich_table(headers, rows)
         else:
-            self.stdout.write(_plain_table(headers, rows))
+            self.stdout.write(_plain_table(headers, [[text for text, _ in row] for row in rows]))
 
-    def _rich_table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        """Draw a Rich table on the terminal stdout; cells are text, never markup."""
-        self._console(self.stdout).print(self._table(headers, rows))
-
-    def _table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Any:
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-        tails = [h.rsplit(".", 1)[-1] for h in headers]
-        for header, tail in zip(headers, tails):
-            # On a terminal the last part of a dotted name is enough when it is unambiguous; cells
-            # fold rather than end in an ellipsis (a cut device id is useless).
-            shown = tail if tails.count(tail) == 1 else header
-            table.add_column(Text(shown, overflow="fold"), overflow="fold")
-        for row in rows:
-            table.add_row(*(Text(_one_line(value)) for value in row))
-        return table
+    def _rich_table(self, headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]]) -> None:
+        """Draw a Rich table on the terminal stdout, as wide as the terminal at most unless it cannot
+        fit (then as wide as its rows, each on one line)."""
+        console = self._console(self.stdout)
+        table, width = _fitted_table(headers, rows, console.width)
+        console.width = max(console.width, width)
+        console.print(table)
 
     def _stream_json(
         self,
@@ -570,6 +567,50 @@ def _cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def is_free_text(column: str) -> bool:
+    """Whether a field holds free text: `label`, `comment`, `description`, `name`, `*_name`."""
+    tail = column.rsplit(".", 1)[-1]
+    return tail in FREE_TEXT or tail.endswith("_name")
+
+
+def _shown(column: str, value: Any) -> tuple[str, bool]:
+    """A table cell: its text, and whether it may be shortened (free text or a nested value)."""
+    return _cell(value), is_free_text(column) or isinstance(value, (Mapping, list))
+
+
+def _fit(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]], width: int) -> list[int]:
+    """Column widths of a table at most `width` cells wide, when it can be.
+
+    A header and every cell that is not free text keep their whole width. Free text gives up width
+    when the table is too wide: the widest free columns first (a level that no free column exceeds),
+    none below FREE_MIN or its header. The widths may add up to more than `width`: then the table
+    cannot fit, and stays whole.
+    """
+    from rich.cells import cell_len
+
+    hard = [cell_len(header) for header in headers]  # never shortened
+    free = [0] * len(headers)  # the widest free-text cell
+    for row in rows:
+        for i, (text, is_free) in enumerate(row):
+            if is_free:
+                free[i] = max(free[i], cell_len(text))
+            else:
+                hard[i] = max(hard[i], cell_len(text))
+    natural = [max(h, f) for h, f in zip(hard, free)]
+    floor = [max(h, min(f, FREE_MIN)) for h, f in zip(hard, free)]
+    room = width - GAP * (len(headers) - 1)
+    if sum(natural) <= room or sum(floor) >= room:
+        return natural if sum(natural) <= room else floor
+    low, high = 0, max(natural)  # the highest level at which the table fits
+    while low < high:
+        level = (low + high + 1) // 2
+        if sum(max(f, min(n, level)) for f, n in zip(floor, natural)) <= room:
+            low = level
+        else:
+            high = level - 1
+    return [max(f, min(n, low)) for f, n in zip(floor, natural)]
+
+
 def _one_line(text: str) -> str:
     """Escape control characters and line breaks (a server's text may carry ANSI escapes)."""
     if text.isprintable():
@@ -590,6 +631,29 @@ def _width(text: str) -> int:
         0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
         for ch in text
     )
+
+
+def _fitted_table(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]], width: int) -> tuple[Any, int]:
+    """A Rich table fitted to `width` columns (CLI-CONTRACT.md section 11), and its own width.
+
+    Cells are text, never markup, and never wrap: an id, a number, a date, an IMEI or a header is
+    never split across lines. When the table is too wide, free text (the cells flagged True:
+    labels, comments, names, nested values) is shortened with `…`, the widest first, down to
+    FREE_MIN; a table that still does not fit keeps its rows whole and is wider than `width`.
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    headers = [_one_line(h) for h in headers]
+    rows = [[(_one_line(text), free) for text, free in row] for row in rows]
+    widths = _fit(headers, rows, width)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
+    for header, column_width in zip(headers, widths):
+        table.add_column(Text(header, no_wrap=True), width=column_width, no_wrap=True, overflow="ellipsis")
+    for row in rows:
+        table.add_row(*(Text(text, no_wrap=True, overflow="ellipsis") for text, _ in row))
+    return table, sum(widths) + GAP * (len(widths) - 1)
 
 
 def _plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
