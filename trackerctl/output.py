@@ -9,6 +9,8 @@ Every renderer gets the same records (CLI-CONTRACT.md section 4):
            an id, a number, a date or a header (free text is shortened with `…`), plain aligned
            text when piped.
 
+A column is named by its dotted field name everywhere: table header, CSV header, `--columns`.
+
 JSON is written with `json.dumps` straight to the stream, never through Rich (Rich wraps long
 lines). Rich is imported only to draw a table on a terminal or a progress bar, so the json,
 jsonl and csv paths (what cron scripts use) never load it. stdout carries the result and nothing
@@ -59,7 +61,7 @@ _FLUSH_INTERVAL = 0.2
 # Styles of stderr prefixes: (ANSI SGR parameters for a plain terminal write, Rich style name).
 _STYLES = {"error": ("1;31", "bold red"), "warning": ("33", "yellow"), "hint": ("2", "dim")}
 
-_BULK_COLUMNS = ("item", "status", "code", "description")
+BULK_COLUMNS = ("item", "status", "code", "description")
 
 # Free text: values meant for people, of any length (a label, a comment, a model's name), which a
 # table on a terminal may shorten with `…`. Known by the field's last part; nested values (lists,
@@ -119,8 +121,11 @@ class Output:
     `format` None means the terminal's default (`table` on a terminal, else `json`). `color` None
     means colour only on a terminal and only without NO_COLOR; `color=True` overrides NO_COLOR but
     still never colours a stream that is not a terminal. `columns` is the user's `--columns`: it
-    wins over any action's default columns. stdout and stderr default to `sys.stdout`/`sys.stderr`
-    as they are when used, so a test or CliRunner that swaps them is honoured.
+    wins over any action's default columns. `fields` are the records' fields when they are known
+    before the answer (the columns were checked against them, `check_columns`); None: only the
+    answer knows them, and a column that no record has is refused (UsageError) before anything is
+    printed. stdout and stderr default to `sys.stdout`/`sys.stderr` as they are when used, so a test
+    or CliRunner that swaps them is honoured.
     """
 
     def __init__(
@@ -128,6 +133,7 @@ class Output:
         format: str | None = None,
         *,
         columns: list[str] | None = None,
+        fields: Sequence[str] | None = None,
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
         color: bool | None = None,
@@ -143,6 +149,7 @@ class Output:
             raise ValueError(f"unknown output format {format!r}: use one of {', '.join(FORMATS)}")
         self.format = format
         self.columns = list(columns) if columns else None
+        self.fields = fields
         self.color = color
         self.quiet = quiet
         self._live_console: Console | None = None  # the progress bar's console while it is shown
@@ -215,7 +222,7 @@ class Output:
             for row in result.items():
                 out.write(_dumps_line(row) + "\n")
         else:
-            self._rows(list(result.items()), _BULK_COLUMNS, single=False)
+            self._rows(list(result.items()), BULK_COLUMNS, single=False)
         self.notice(result.summary)
 
     # ---------------------------------------------------------------------------------- messages
@@ -372,6 +379,8 @@ class Output:
     ) -> None:
         """Render records as csv or a table, choosing columns: --columns, defaults, all keys."""
         flat = [_flatten(record) for record in records]
+        if self.columns and self.fields is None and flat:  # known only now: check before printing
+            check_columns(self.columns, list(dict.fromkeys([*default_columns, *_first_seen_keys(flat)])), "the answer")
         columns = self.columns or list(default_columns) or _first_seen_keys(flat)
         if not columns:  # a body with no fields (a write that answers only success)
             if not records and self.format == "table":
@@ -565,6 +574,36 @@ def _cell(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def check_columns(columns: Sequence[str], fields: Sequence[str], what: str) -> None:
+    """Refuse (UsageError, one line) a column that names no field of the records of `what`.
+
+    A column is a field (`source.device_id`), an object holding fields (`source`, shown as compact
+    JSON), or any key of an open map (`additional.*` in `fields` admits `additional.hardware_key`).
+    """
+    exact: set[str] = set()
+    maps: list[str] = []
+    for field in fields:
+        name = field[:-2] if field.endswith(".*") else field
+        if name != field:
+            maps.append(name + ".")
+        parts = name.split(".")
+        exact.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+    unknown = [c for c in columns if c not in exact and not c.startswith(tuple(maps))]
+    if not unknown:
+        return
+    from trackerctl.errors import UsageError
+
+    if not fields:
+        raise UsageError(f"--columns: {what} prints no fields (its answer is only success): leave out --columns")
+    import difflib
+
+    names = ", ".join(unknown)
+    near = difflib.get_close_matches(unknown[0], [f for f in fields if not f.endswith(".*")], n=1)
+    guess = f" (did you mean {near[0]}?)" if near else ""
+    raise UsageError(f"--columns: no field{'s' if len(unknown) > 1 else ''} {names} in {what}{guess}; "
+                     f"the fields are {', '.join(fields)}")
 
 
 def is_free_text(column: str) -> bool:

@@ -158,13 +158,26 @@ def test_csv_of_no_records_is_the_header_only() -> None:
     assert run("csv", "result", EMPTY_BODY, records="list") == ("", "")
 
 
-def test_user_columns_win_over_defaults_and_missing_fields_are_empty() -> None:
+def test_user_columns_win_over_defaults_and_known_fields_absent_from_the_answer_are_empty() -> None:
     out = io.StringIO()
-    Output("csv", columns=["source.device_id", "id", "nope"], stdout=out).result(
+    Output("csv", columns=["source.device_id", "id", "nope"], fields=("id", "nope", "source.device_id"), stdout=out).result(
         LIST_BODY, records="list", columns=["label"]
     )
-    out = out.getvalue()
-    assert out == "source.device_id,id,nope\n86,1,\n8600000000001,22,\n"
+    assert out.getvalue() == "source.device_id,id,nope\n86,1,\n8600000000001,22,\n"
+
+
+def test_without_known_fields_a_column_no_record_has_is_refused_before_printing() -> None:
+    """Fields known only from the answer (a command outside the registry): checked against it."""
+    from trackerctl.errors import UsageError
+
+    out = io.StringIO()
+    with pytest.raises(UsageError, match="no field nope in the answer; the fields are label, id, source.device_id"):
+        Output("csv", columns=["id", "nope"], stdout=out).result(LIST_BODY, records="list", columns=["label"])
+    assert out.getvalue() == ""
+    out = io.StringIO()  # an action's default column counts as known, present or not
+    Output("csv", columns=["id", "gone"], stdout=out).result(LIST_BODY, records="list", columns=["gone"])
+    assert out.getvalue() == "id,gone\n1,\n22,\n"
+    assert run("csv", "result", EMPTY_BODY, records="list", columns=["x"]) == ("x\n", "")  # nothing to check against
 
 
 def test_action_default_columns_apply_without_user_columns() -> None:
@@ -235,7 +248,9 @@ def test_single_record_table_is_field_value() -> None:
 
 
 def test_single_record_table_honours_columns() -> None:
-    out, _ = run("table", "result", VALUE_BODY, records="value", columns=["label", "gone"])
+    out = io.StringIO()
+    Output("table", columns=["label", "gone"], fields=("label", "gone"), stdout=out).result(VALUE_BODY, records="value")
+    out = out.getvalue()
     assert out == "field  value\nlabel  Car\ngone\n"
     out, _ = run("table", "result", {"success": True, "a": 1, "b": 2}, records=None)
     assert out == "field  value\na      1\nb      2\n"

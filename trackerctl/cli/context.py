@@ -64,6 +64,9 @@ class AppContext:
         if terminal is not None:
             self.__dict__["terminal"] = terminal
         self._client: ApiClient | None = None
+        # (what, fields): the running command's name and its records' fields, when they are known
+        # before the answer (trackerctl.cli.fields); set by the leaf command before `validate`.
+        self.record_fields: tuple[str, tuple[str, ...]] | None = None
 
     def apply(self, given: Mapping[str, Any]) -> None:
         """Take the global options given at one level of the command line (later levels win)."""
@@ -170,6 +173,16 @@ class AppContext:
             raise UsageError(f"invalid output format {value!r}: use one of {', '.join(FORMATS)}")
         return value
 
+    def _format_origin(self) -> str:
+        """Where the output format came from, for a message, when not from -o."""
+        if self.options.output:
+            return ""
+        if self.env.get("TRACKERCTL_OUTPUT"):
+            return " (from TRACKERCTL_OUTPUT)"
+        if self.profile.get("output"):
+            return f" (the output of profile {self.profile_name})"
+        return " (the default when stdout is not a terminal)"
+
     @cached_property
     def timeout(self) -> float:
         raw = self.options.timeout
@@ -201,11 +214,20 @@ class AppContext:
 
     @cached_property
     def columns(self) -> list[str] | None:
+        """--columns: field names for table and csv output, checked against the records' fields
+        when they are known before the answer (otherwise Output checks them against the answer)."""
         if not self.options.columns:
             return None
         cols = [c.strip() for c in self.options.columns.split(",") if c.strip()]
         if not cols:
             raise UsageError("invalid --columns: give field names separated by commas, such as id,label,source.device_id")
+        if self.output_format in ("json", "jsonl"):
+            raise UsageError(f"--columns chooses table and csv columns, not {self.output_format}{self._format_origin()}: "
+                             "add -o csv, or use -o json and select fields with jq")
+        if self.record_fields is not None:
+            from trackerctl.output import check_columns
+
+            check_columns(cols, self.record_fields[1], self.record_fields[0])
         return cols
 
     # -- services, built on first use ---------------------------------------------------------
@@ -214,7 +236,8 @@ class AppContext:
         from trackerctl.output import Output
 
         return Output(self._safe_format(), columns=self._safe_columns(), stdout=self.stdout, stderr=self.stderr,
-                      color=False if self.options.no_color else None, quiet=self.options.quiet, terminal=self.terminal)
+                      color=False if self.options.no_color else None, quiet=self.options.quiet, terminal=self.terminal,
+                      fields=self.record_fields[1] if self.record_fields is not None else None)
 
     def _safe_format(self) -> str | None:
         """The output format, or None (the terminal's default) when the configured one is itself the error."""

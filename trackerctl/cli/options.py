@@ -87,6 +87,9 @@ def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
         check_given(given)
         app.apply(given)
         if ctx.invoked_subcommand is None:  # the leaf: every level's options are in
+            from trackerctl.cli.fields import for_command
+
+            app.record_fields = for_command(_words(ctx), kwargs)
             app.validate()
         return func(app, **kwargs)
 
@@ -98,3 +101,12 @@ def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     wrapper.__annotations__ = {}
     del wrapper.__wrapped__  # typer must read the new signature, not the original's
     return wrapper
+
+
+def _words(ctx: typer.Context) -> tuple[str, ...]:
+    """The command's words below the root: ("panel", "bundle", "list")."""
+    words: list[str] = []
+    while ctx.parent is not None:
+        words.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return tuple(reversed(words))
