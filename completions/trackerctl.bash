@@ -6,8 +6,8 @@
 
 # Options every command (and the root) accepts.
 _trackerctl_globals() {
-  o+=" "'--profile --api-url --output -o --columns --timeout --ca-bundle --dry-run --yes -y --verbose -v --quiet -q --no-color'
-  v+=" "'--profile --api-url --output -o --columns --timeout --ca-bundle'
+  o+=" "'--profile --api-url --output -o --columns --jq --timeout --ca-bundle --dry-run --yes -y --verbose -v --quiet -q --no-color'
+  v+=" "'--profile --api-url --output -o --columns --jq --timeout --ca-bundle'
 }
 
 # _trackerctl_node NODE: s = sub-commands, o = options, v = options that take a value.
@@ -91,7 +91,7 @@ _trackerctl_node() {
     'profile list') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'profile show') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'profile use') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'profile set') s='' o='--api-url --output -o --timeout --allow-http --no-allow-http --ca-bundle --login --panel-login --profile --columns --dry-run --yes -y --verbose -v --quiet -q --no-color --help -h' v='--api-url --output -o --timeout --ca-bundle --login --panel-login --profile --columns' ;;
+    'profile set') s='' o='--api-url --output -o --timeout --allow-http --no-allow-http --ca-bundle --login --panel-login --profile --columns --jq --dry-run --yes -y --verbose -v --quiet -q --no-color --help -h' v='--api-url --output -o --timeout --ca-bundle --login --panel-login --profile --columns --jq' ;;
     'profile remove') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'api') s='' o='--field -f --typed-field -F --input --help -h' v='--field -f --typed-field -F --input'; _trackerctl_globals ;;
     'sandbox') s='serve reset' o='--help -h' v='' ;;

@@ -10,6 +10,8 @@ Every renderer gets the same records (CLI-CONTRACT.md section 4):
            text when piped.
 
 A column is named by its dotted field name everywhere: table header, CSV header, `--columns`.
+`--jq` filters the document `json` would print (the whole of it, for `--all` lists and bulk
+results too) with jq's language; strings print without quotes, other values as JSON.
 
 JSON is written with `json.dumps` straight to the stream, never through Rich (Rich wraps long
 lines). Rich is imported only to draw a table on a terminal or a progress bar, so the json,
@@ -114,6 +116,43 @@ def bulk_summary(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in STATUSES if counts.get(s) or s != "not_done")
 
 
+class JqFilter:
+    """A compiled `--jq` expression (jq's own language, through libjq's Python bindings).
+
+    The `jq` package is imported here only, when --jq is given. An expression that does not compile
+    is a UsageError (exit 2), raised before anything is sent; one that fails on the data (`.list.x`)
+    is a TrackerctlError (exit 1) raised before anything is printed.
+    """
+
+    def __init__(self, expression: str) -> None:
+        from trackerctl.errors import UsageError
+
+        try:
+            import jq
+        except ImportError:  # pragma: no cover - a dependency of trackerctl
+            raise UsageError("--jq needs the jq package: pip install jq") from None
+        try:
+            self._program = jq.compile(expression)
+        except ValueError as e:
+            raise UsageError(f"invalid --jq expression: {_jq_message(e)}") from None
+        self.expression = expression
+
+    def run(self, document: Any) -> list[Any]:
+        """Every value the expression yields for `document`."""
+        from trackerctl.errors import TrackerctlError
+
+        try:
+            return self._program.input_value(document).all()
+        except ValueError as e:
+            raise TrackerctlError(f"--jq: {_jq_message(e)} (the command's request succeeded; nothing was printed)") from None
+
+
+def _jq_message(error: Exception) -> str:
+    """libjq's message on one line: `syntax error, unexpected ... at <top-level>, line 1, column 3`."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return _one_line(first.removeprefix("jq: error: ").rstrip(":"))
+
+
 class Output:
     """Writes results to stdout in one format and messages to stderr.
 
@@ -139,17 +178,21 @@ class Output:
         color: bool | None = None,
         quiet: bool = False,
         terminal: Terminal | None = None,
+        jq: JqFilter | None = None,
     ) -> None:
         self._stdout = stdout
         self._stderr = stderr
         self.terminal = terminal or Terminal()
         if format is None:
-            format = self.terminal.default_format
+            format = "json" if jq is not None else self.terminal.default_format
+        if jq is not None and format != "json":
+            raise ValueError(f"--jq filters json output, not {format}")
         if format not in FORMATS:
             raise ValueError(f"unknown output format {format!r}: use one of {', '.join(FORMATS)}")
         self.format = format
         self.columns = list(columns) if columns else None
         self.fields = fields
+        self.jq = jq
         self.color = color
         self.quiet = quiet
         self._live_console: Console | None = None  # the progress bar's console while it is shown
@@ -174,7 +217,7 @@ class Output:
         """
         body = _without_success(body)
         if self.format == "json":
-            self.stdout.write(_dumps_indented(body) + "\n")
+            self._json(body)
             return
         found, single = _records(body, records)
         if self.format == "jsonl":
@@ -203,6 +246,11 @@ class Output:
         """
         it = iter(records)
         records = itertools.chain(list(itertools.islice(it, 1)), it)  # the first page, fetched now
+        if self.format == "json" and self.jq is not None:  # the filter takes the whole document
+            collected = list(records)
+            tail = _without_success(trailer() if trailer else {})
+            self._json({"list": collected, **{k: v for k, v in tail.items() if k != "list"}})
+            return len(collected)
         if self.format == "json":
             return self._stream_json(records, trailer)
         if self.format == "jsonl":
@@ -216,7 +264,7 @@ class Output:
     def bulk_result(self, result: BulkResult) -> None:
         """Print a bulk command's per-item outcome, then its summary as a notice."""
         if self.format == "json":
-            self.stdout.write(_dumps_indented(result.as_json()) + "\n")
+            self._json(result.as_json())
         elif self.format == "jsonl":
             out = self.stdout
             for row in result.items():
@@ -311,7 +359,10 @@ class Output:
         if not (self.format == "table" and self.terminal.stdout_tty):
             def lines(records: Sequence[Mapping[str, Any]]) -> None:
                 for record in records:
-                    self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    if self.jq is not None:
+                        self._json(record)
+                    else:
+                        self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
                 self.stdout.flush()
 
             yield lines
@@ -328,6 +379,17 @@ class Output:
             yield redraw
 
     # ---------------------------------------------------------------------------------- internal
+
+    def _json(self, document: Any) -> None:
+        """Write a json document: as it is (2-space indent), or what --jq makes of it."""
+        if self.jq is None:
+            self.stdout.write(_dumps_indented(document) + "\n")
+            return
+        indent = 2 if self.terminal.stdout_tty else None  # as gh: pretty on a terminal, one line each in a pipe
+        self.stdout.write("".join(
+            (value if isinstance(value, str) else json.dumps(value, indent=indent, ensure_ascii=False)) + "\n"
+            for value in self.jq.run(document)
+        ))
 
     def _color_on(self, tty: bool) -> bool:
         """Whether to colour a stream: a terminal (`tty`), and colour asked for or no NO_COLOR."""

@@ -102,9 +102,10 @@ def test_the_table_header_is_the_csv_header_is_the_columns_name(env):
 
 # ---- --columns with json or jsonl ----------------------------------------------------------------
 @pytest.mark.parametrize(("argv", "says"), [
-    (["-o", "json"], "--columns chooses table and csv columns, not json: add -o csv, or use -o json and select fields with jq"),
-    (["-o", "jsonl"], "not jsonl: add -o csv, or use -o json"),
+    (["-o", "json"], "--columns chooses table and csv columns, not json: add -o csv, or filter the JSON with --jq"),
+    (["-o", "jsonl"], "not jsonl: add -o csv, or filter the JSON with --jq"),
     ([], "not json (the default when stdout is not a terminal): add -o csv"),
+    (["--jq", ".list[].id"], "with --jq, pick the fields in the expression"),
 ])
 def test_columns_with_json_output_is_exit_2_pointing_to_jq(env, argv, says):
     refused(run(env, "tracker", "list", "--columns", "id,label", *argv, "--dry-run"), says)

@@ -22,13 +22,13 @@ def imported(*argv: str) -> set[str]:
 
 def test_version_imports_nothing_heavy():
     mods = imported("--version")
-    assert not mods & {"typer", "rich", "httpx", "pydantic", "keyring"}
+    assert not mods & {"typer", "rich", "httpx", "pydantic", "keyring", "jq"}
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["tracker", "read", "--help"], ["panel", "tracker", "list", "--help"], ["auth", "login", "--help"]])
 def test_help_needs_no_typer_pydantic_httpx_keyring_or_rich(argv):
     """Help pages come from trackerctl/cli/help.json (trackerctl.cli.help), before Typer is imported."""
-    heavy = {"typer", "pydantic", "httpx", "keyring", "rich"}
+    heavy = {"typer", "pydantic", "httpx", "keyring", "rich", "jq"}
     assert not imported(*argv) & heavy, imported(*argv) & heavy
 
 
@@ -45,6 +45,16 @@ def test_requests_need_no_httpx_without_a_proxy(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
     assert "httpx" not in imported("--api-url", "sandbox", "-o", "json", "tracker", "list")
+
+
+def test_jq_is_imported_only_for_jq(monkeypatch, tmp_path):
+    """The jq bindings load when --jq is given, and on no other path (a plain command, --columns)."""
+    monkeypatch.setenv("TRACKERCTL_SANDBOX_DB", str(tmp_path / "s.sqlite"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
+    assert "jq" not in imported("--api-url", "sandbox", "tracker", "list")
+    assert "jq" not in imported("--api-url", "sandbox", "tracker", "list", "-o", "csv", "--columns", "id,label")
+    assert "jq" in imported("--api-url", "sandbox", "tracker", "list", "--jq", ".list[].id")
 
 
 def test_a_call_that_gives_no_parameter_needs_no_pydantic(monkeypatch):

@@ -39,6 +39,7 @@ class GlobalOptions:
     api_url: str | None = None
     output: str | None = None
     columns: str | None = None
+    jq: str | None = None
     timeout: float | None = None
     ca_bundle: str | None = None
     dry_run: bool = False
@@ -79,7 +80,7 @@ class AppContext:
 
     def validate(self) -> None:
         """Refuse malformed settings before the command does anything (exit 2, nothing sent)."""
-        _ = self.output_format, self.columns, self.timeout, self.max_attempts, self.max_answer
+        _ = self.output_format, self.columns, self.jq, self.timeout, self.max_attempts, self.max_answer
 
     # -- streams and environment --------------------------------------------------------------
     @property
@@ -166,6 +167,10 @@ class AppContext:
     def output_format(self) -> str:
         from trackerctl.output import FORMATS
 
+        if self.options.jq is not None:  # --jq filters the json output; a configured default gives way
+            if self.options.output not in (None, "json"):
+                raise UsageError(f"--jq filters json output: leave out -o {self.options.output}")
+            return "json"
         value = self.options.output or self.env.get("TRACKERCTL_OUTPUT") or self.profile.get("output")
         if value is None:
             return self.terminal.default_format
@@ -221,14 +226,26 @@ class AppContext:
         cols = [c.strip() for c in self.options.columns.split(",") if c.strip()]
         if not cols:
             raise UsageError("invalid --columns: give field names separated by commas, such as id,label,source.device_id")
+        if self.options.jq is not None:
+            raise UsageError("--columns chooses table and csv columns; with --jq, pick the fields in the expression, "
+                             "such as --jq '.list[] | {id, label}'")
         if self.output_format in ("json", "jsonl"):
             raise UsageError(f"--columns chooses table and csv columns, not {self.output_format}{self._format_origin()}: "
-                             "add -o csv, or use -o json and select fields with jq")
+                             "add -o csv, or filter the JSON with --jq, such as --jq '.list[] | {id, label}'")
         if self.record_fields is not None:
             from trackerctl.output import check_columns
 
             check_columns(cols, self.record_fields[1], self.record_fields[0])
         return cols
+
+    @cached_property
+    def jq(self) -> Any:
+        """--jq: the compiled jq program (a jq expression that does not compile is exit 2), or None."""
+        if self.options.jq is None:
+            return None
+        from trackerctl.output import JqFilter
+
+        return JqFilter(self.options.jq)
 
     # -- services, built on first use ---------------------------------------------------------
     @cached_property
@@ -237,7 +254,7 @@ class AppContext:
 
         return Output(self._safe_format(), columns=self._safe_columns(), stdout=self.stdout, stderr=self.stderr,
                       color=False if self.options.no_color else None, quiet=self.options.quiet, terminal=self.terminal,
-                      fields=self.record_fields[1] if self.record_fields is not None else None)
+                      fields=self.record_fields[1] if self.record_fields is not None else None, jq=self._safe(lambda: self.jq))
 
     def _safe_format(self) -> str | None:
         """The output format, or None (the terminal's default) when the configured one is itself the error."""
@@ -247,8 +264,13 @@ class AppContext:
             return None
 
     def _safe_columns(self) -> list[str] | None:
+        return self._safe(lambda: self.columns)
+
+    @staticmethod
+    def _safe(setting: Any) -> Any:
+        """A setting, or None when it is itself the error being reported."""
         try:
-            return self.columns
+            return setting()
         except UsageError:
             return None
 
@@ -359,4 +381,4 @@ def _width(env: Mapping[str, str], terminals: list[Any]) -> int | None:
 
 
 # Cached settings that depend on the global options (see AppContext.apply).
-_DERIVED = ("profile_name", "profile", "api_url", "output_format", "timeout", "columns", "output", "session")
+_DERIVED = ("profile_name", "profile", "api_url", "output_format", "timeout", "columns", "jq", "output", "session")

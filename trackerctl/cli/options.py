@@ -34,6 +34,7 @@ GLOBAL_PARAMS: list[inspect.Parameter] = [
         ("api_url", str | None, None, _opt("--api-url", help="eu, us, me, sandbox, or a base URL.", envvar="TRACKERCTL_API_URL", metavar="URL")),
         ("output", Format | None, None, _opt("--output", "-o", help="Output format (default: table on a terminal, else json).", envvar="TRACKERCTL_OUTPUT")),
         ("columns", str | None, None, _opt("--columns", help="Fields the table/csv show, such as id,label,source.device_id.", metavar="A,B.C")),
+        ("jq", str | None, None, _opt("--jq", help="Filter the JSON output with a jq expression (implies -o json); strings print without quotes.", metavar="EXPR")),
         ("timeout", float | None, None, _opt("--timeout", help="Deadline of each request in seconds: connecting, sending and reading the whole answer.", envvar="TRACKERCTL_TIMEOUT", metavar="SECONDS")),
         ("ca_bundle", str | None, None, _opt("--ca-bundle", help="CA certificates to trust (private CAs).", metavar="PATH")),
         ("dry_run", bool, False, _opt("--dry-run", help="Print the requests that would be sent; send nothing.")),
@@ -55,7 +56,7 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 # Text options that cannot be empty: given empty (an unset shell variable), they would silently
 # mean the default (the eu platform, the default profile, the default columns).
-NOT_EMPTY = {"profile": "--profile", "api_url": "--api-url", "columns": "--columns", "ca_bundle": "--ca-bundle"}
+NOT_EMPTY = {"profile": "--profile", "api_url": "--api-url", "columns": "--columns", "jq": "--jq", "ca_bundle": "--ca-bundle"}
 
 
 def check_given(given: dict[str, Any]) -> None:
