@@ -88,10 +88,16 @@ def on_terminal(env: dict[str, str], argv: list[str], columns: int) -> tuple[int
     return code, out, err_path.read_text()
 
 
+_CSV: dict[tuple[str, ...], list[list[str]]] = {}
+
+
 def as_csv(env: dict[str, str], argv: list[str]) -> list[list[str]]:
-    proc = subprocess.run([*TRACKERCTL, "--api-url", "sandbox", *argv, "-o", "csv"], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return list(csv.reader(io.StringIO(proc.stdout)))
+    """The same command's `-o csv` rows (run once for both widths)."""
+    if tuple(argv) not in _CSV:
+        proc = subprocess.run([*TRACKERCTL, "--api-url", "sandbox", *argv, "-o", "csv"], env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        _CSV[tuple(argv)] = list(csv.reader(io.StringIO(proc.stdout)))
+    return _CSV[tuple(argv)]
 
 
 def cells_of(line: str, widths: list[int]) -> list[str]:
