@@ -39,15 +39,16 @@ def _printer(shell: str) -> None:
     commands, options and fixed option values by itself; profile names are read from the config file
     by the shell.
 
-    Example: trackerctl completion {shell} > {_example_target(shell)}
+    Example: {_example(shell)}
     """
     app.command(shell)(with_global_options(print_script))
 
 
-def _example_target(shell: str) -> str:
-    return {"bash": "~/.local/share/bash-completion/completions/trackerctl",
-            "zsh": "~/.local/share/zsh/site-functions/_trackerctl",
-            "fish": "~/.config/fish/completions/trackerctl.fish"}[shell]
+def _example(shell: str) -> str:
+    if shell == "bash":
+        return "source <(trackerctl completion bash)  # this shell only; `completion install bash` for every new one"
+    target = {"zsh": "~/.local/share/zsh/site-functions/_trackerctl", "fish": "~/.config/fish/completions/trackerctl.fish"}[shell]
+    return f"mkdir -p {target.rsplit('/', 1)[0]} && trackerctl completion {shell} > {target}"
 
 
 for _shell in get_args(Shell):
