@@ -75,6 +75,7 @@ class Action:
     example: str = ""  # a runnable command line, `trackerctl ...`
     result: str | None = None  # response key holding the records: value, list, states; None: nothing
     columns: tuple[str, ...] = ()  # default table/csv columns (dotted paths into a record)
+    fields: tuple[str, ...] = ()  # every field of a record, dotted (`x.*`: a map whose keys vary): --columns' names
     destructive: bool = False  # confirm, or need --yes without a terminal
     read_only: bool = True  # reads may be repeated when their outcome is unknown; writes may not
     bulk_key: str | None = None  # the id list a bulk command splits

@@ -70,6 +70,39 @@ STATE_COLUMNS = (
 SENSOR_COLUMNS = ("label", "name", "value", "units", "converted_value")
 BUNDLE_COLUMNS = ("id", "imei", "model_code", "equip_id", "iccid", "order_id", "assign_time")
 
+# ---- the fields of the records, dotted as --columns names them ------------------------------------
+# The union of what the two action documents and the panel's OpenAPI description show and what the
+# sandbox answers (tests/unit/test_columns.py checks both); `x.*` is a map whose keys vary.
+TRACKER_FIELDS = (  # user API: tracker/read, list, register*, replace*, send_command
+    "id", "label", "clone", "group_id", "avatar_file_name",
+    "source.id", "source.device_id", "source.model", "source.blocked", "source.tariff_id", "source.status_listing_id",
+    "source.creation_date", "source.tariff_end_date", "source.phone",
+    "tag_bindings",
+)
+PANEL_TRACKER_FIELDS = (  # panel/tracker/list and read; owner_name, model_name, last_connection from the OpenAPI
+    "id", "label", "clone", "comment", "creation_date", "group_id", "dealer_id", "user_id", "owner_name",
+    "model_name", "deleted", "last_connection", "avatar_file_name",
+    "source.id", "source.device_id", "source.model", "source.blocked", "source.tariff_id", "source.creation_date",
+    "source.tariff_end_date", "source.connection_status", "source.phone", "source.corrupted",
+)
+SENSOR_FIELDS = ("label", "name", "type", "value", "units_type", "units", "converted_units_type", "converted_value")
+STATE_FIELDS = (
+    "source_id", "gps.updated", "gps.signal_level", "gps.location.lat", "gps.location.lng", "gps.heading",
+    "gps.speed", "gps.alt", "gps.precision", "gps.gsm_lbs", "connection_status", "movement_status",
+    "gsm.updated", "gsm.signal_level", "gsm.network_name", "gsm.roaming", "last_update", "battery_level",
+    "battery_update", "inputs", "inputs_update", "outputs", "outputs_update", "additional.*", "actual_track_update",
+)
+MODEL_FIELDS = (
+    "id", "code", "type", "name", "vendor", "parent_code", "id_type", "has_phone", "has_apn_settings", "register",
+    "has_auto_registration", "battery.min_charge", "battery.low_charge", "battery.max_charge", "altitude",
+    "satellites", "gsm_level", "gsm_network", "gsm_roaming", "has_detach_button", "has_fuel_input", "analog_inputs",
+    "digital_inputs", "rs232_inputs", "digital_outputs", "track_control", "output_control", "special_control",
+    "rules", "inputs", "state_fields", "special_settings", "sms_control", "has_led_control", "has_location_request",
+    "has_gprs_location_request", "has_gsm_lbs_location_request", "has_chat", "check_bundle", "has_odometer",
+    "has_lbs", "has_motion_sensor", "has_hardware_key", "additional_fields",
+)
+BUNDLE_FIELDS = ("id", "imei", "model_code", "equip_id", "iccid", "order_id", "assign_time")
+
 # Errors shared by the registration family of the user API.
 REGISTER_ERRORS = (13, 204, 220, 221, 222, 223, 224, 225, 226)
 
@@ -81,6 +114,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker read 123456 -o json | jq .value.source.device_id",
         result="value",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         errors=(201,),
     ),
     Action(
@@ -97,6 +131,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker list --label truck -o json | jq '.list[].id'",
         result="list",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
     ),
     Action(
         "tracker/corrupt",
@@ -144,6 +179,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker get-diagnostics 265489 -o json | jq .states",
         result="inputs",
         columns=SENSOR_COLUMNS,
+        fields=SENSOR_FIELDS,
         errors=(201, 208),
     ),
     Action(
@@ -153,6 +189,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker get-fuel 265489 -o json | jq '.inputs[] | {label, value, units}'",
         result="inputs",
         columns=SENSOR_COLUMNS,
+        fields=SENSOR_FIELDS,
         errors=(201, 208),
     ),
     Action(
@@ -163,6 +200,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker get-inputs 265489 -o json | jq '.states[] | select(.type == \"ignition\").status'",
         result="states",
         columns=("input_number", "type", "name", "status"),
+        fields=("input_number", "type", "name", "status"),
         errors=(201, 208),
     ),
     Action(
@@ -173,6 +211,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker get-last-gps-point 265489 -o json | jq '.value | [.lat, .lng]'",
         result="value",
         columns=("get_time", "lat", "lng", "speed", "heading", "satellites", "precision"),
+        fields=("get_time", "lat", "lng", "speed", "heading", "satellites", "precision"),
         errors=(201, 208),
     ),
     Action(
@@ -182,6 +221,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker get-readings 265489 -o json | jq '.inputs[] | select(.name == \"board_voltage\").value'",
         result="inputs",
         columns=SENSOR_COLUMNS,
+        fields=SENSOR_FIELDS,
         errors=(201, 208),
     ),
     Action(
@@ -191,6 +231,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker get-state 265489 -o json | jq .state.gps.location",
         result="state",
         columns=STATE_COLUMNS,
+        fields=("tracker_id", *STATE_FIELDS),
         errors=(201, 208),
     ),
     Action(
@@ -211,6 +252,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker get-states 999119 999199 --list-blocked --allow-not-exist -o json | jq '.states | keys'",
         result="states",
         columns=("tracker_id", *STATE_COLUMNS),
+        fields=("tracker_id", "status", *STATE_FIELDS),
         bulk_key="trackers",
         errors=(201, 208, 217),
         handler="trackerctl.cli.bulk:run_get_states",
@@ -229,6 +271,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker list-models --code tt1_wp --code pt10 -o json | jq '.list[].id_type'",
         result="list",
         columns=("code", "name", "vendor", "type", "id_type"),
+        fields=MODEL_FIELDS,
     ),
     Action(
         "tracker/tags/set",
@@ -277,6 +320,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         ),
         result="value",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         read_only=False,
         errors=(*REGISTER_ERRORS, 227, 258),
         extra_params=True,
@@ -305,6 +349,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         ),
         result="value",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         read_only=False,
         errors=(13, 201, 208, 219, 214, 242),
     ),
@@ -317,6 +362,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker register-quick --label Courier --group-id 0 --imei 835664527777452 -o json | jq .value.id",
         result="value",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         read_only=False,
         errors=(13, 201, 204, 220, 221, 222, 223, 224, 225, 226, 227),
     ),
@@ -335,6 +381,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         ),
         result="value",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         read_only=False,
         errors=(7, *REGISTER_ERRORS, 258, 266),
         extra_params=True,
@@ -348,6 +395,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         example="trackerctl tracker replace-quick 123456 --imei 835664527777452",
         result="value",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         read_only=False,
         errors=(7, 13, 201, 204, 220, 221, 222, 223, 224, 225, 226, 266),
     ),
@@ -363,6 +411,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         ),
         result="value",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         read_only=False,
         errors=(13, 204, 208, 219, 214, 242, 266),
     ),
@@ -389,6 +438,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         result="list",
         handler="trackerctl.cli.tracker:run_send_command",
         columns=TRACKER_COLUMNS,
+        fields=TRACKER_FIELDS,
         read_only=False,
     ),
     Action(
@@ -417,6 +467,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         ),
         result="list",
         columns=("month", "amount"),
+        fields=("month", "amount", "trackers"),
         errors=(211,),
     ),
     Action(
@@ -489,6 +540,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         example="trackerctl panel bundle list --all -o jsonl | jq -r .imei",
         result="list",
         columns=BUNDLE_COLUMNS,
+        fields=BUNDLE_FIELDS,
         paginated=True,
         errors=(201,),
         aliases=(("panel", "bundle", "list"),),
@@ -501,6 +553,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         example="trackerctl panel bundle read 835664527777452 -o json | jq .value",
         result="value",
         columns=BUNDLE_COLUMNS,
+        fields=BUNDLE_FIELDS,
         errors=(201,),
         aliases=(("panel", "bundle", "read"),),
     ),
@@ -527,6 +580,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         example="trackerctl panel tracker clone 134537 --user-id 214034 --label Courier -o json | jq .id",
         read_only=False,
         errors=(219, 201, 246, 247, 252),
+        fields=("id",),
     ),
     Action(
         "panel/tracker/batch_clone",
@@ -560,6 +614,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         permission="trackers: update",
         example="trackerctl panel tracker console connect 134537 -o json | jq -r .key",
         errors=(230, 201, 252),
+        fields=("key", "timestamp"),
     ),
     Action(
         "panel/tracker/corrupt",
@@ -628,6 +683,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         example="trackerctl panel tracker list --all -o jsonl | jq -r .source.device_id",
         result="list",
         columns=PANEL_TRACKER_COLUMNS,
+        fields=PANEL_TRACKER_FIELDS,
         paginated=True,
         errors=(201,),
     ),
@@ -653,6 +709,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         example="trackerctl panel tracker read 1245678 -o json | jq .value.user_id",
         result="value",
         columns=PANEL_TRACKER_COLUMNS,
+        fields=PANEL_TRACKER_FIELDS,
         errors=(201, 252),
     ),
     Action(
