@@ -278,8 +278,11 @@ def test_stdout_stays_empty_when_the_server_misbehaves(home, failing, misbehavin
         ([f"--api-url={misbehaving}", "tracker", "read", "1"], "not the API's JSON"),
         ([f"--api-url={misbehaving}", "tracker", "get-state", "1"], "empty body"),
     ]
-    for argv, message in cases:
-        r = process_cli(env, *argv, "-o", fmt)
+    started = [(argv, message, subprocess.Popen([*TRACKERCTL, *argv, "-o", fmt], env=env, stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, text=True)) for argv, message in cases]
+    for argv, message, proc in started:  # the four processes at once: each is checked on its own
+        out, err = proc.communicate(timeout=60)
+        r = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
         assert r.returncode == 5, (argv, r.stderr)
         assert r.stdout == "", argv
         assert message in r.stderr and "Traceback" not in r.stderr, (argv, r.stderr)
