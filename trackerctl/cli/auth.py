@@ -209,10 +209,13 @@ class _SilentExit(TrackerctlError):
 def _prompt(a: AppContext, text: str, *, hidden: bool, missing: str) -> str:
     if not a.interactive():
         raise UsageError(missing)
-    a.stderr.write(text)
-    a.stderr.flush()
     try:
-        value = getpass.getpass("", stream=a.stderr) if hidden else a.stdin.readline()
+        if hidden:  # getpass writes the prompt once echo is off: what is typed when it shows is neither echoed nor flushed away
+            value = getpass.getpass(text, stream=a.stderr)
+        else:
+            a.stderr.write(text)
+            a.stderr.flush()
+            value = a.stdin.readline()
     except EOFError:  # Ctrl-D
         value = ""
     value = value.strip() if not hidden else value.rstrip("\r\n")
