@@ -93,17 +93,15 @@ def answering(line: str, env: dict[str, str], cwd: Path, answers: dict[str, str]
     if pid == 0:  # the child: its stdin, stdout and stderr are the terminal
         os.chdir(cwd)
         os.execve("/bin/bash", ["bash", "-c", line], env)
-    seen, pending, deadline = b"", b"", time.monotonic() + 60
+    seen, pending, deadline = b"", b"", time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], 0.5)
-            if not ready:
-                continue
             try:
-                chunk = os.read(fd, 4096)
+                chunk = os.read(fd, 4096) if ready else b""
             except OSError:  # the child closed the terminal: it has ended
                 break
-            if not chunk:
+            if ready and not chunk:
                 break
             seen += chunk
             pending += chunk
@@ -113,7 +111,10 @@ def answering(line: str, env: dict[str, str], cwd: Path, answers: dict[str, str]
                     pending = b""
                     break
     finally:
-        _, status = os.waitpid(pid, 0)
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if not ended:  # still running: stuck at a prompt nobody answered
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
         os.close(fd)
     return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
 

@@ -112,7 +112,7 @@ def status(
     Secrets are masked (fa7b…1b06). The sandbox needs no login: there a credential shows as implicit.
     Exit 0 when every credential works, 3 when none is stored or one is refused.
 
-    Example: trackerctl auth status --all -o json | jq '.[] | select(.panel.valid == false) | .profile'
+    Example: trackerctl auth status --all -o json | jq -r '.list[] | select(.user.valid == false or .panel.valid == false) | .profile'
     """
     a = app_
     if not all_profiles:
