@@ -570,27 +570,47 @@ def _indent(text: str, spaces: int) -> str:
 def _records(body: Mapping[str, Any], key: str | None) -> tuple[list[Any], bool]:
     """The records of a body and whether it holds a single record (shown as field/value).
 
-    None: the body itself. `states` as a dict (get_states): each state with its `tracker_id`
-    first. Any other key: a list gives its items, anything else is one record, absent none.
+    None: the body itself. `states` as a dict (get_states): one record per tracker, blocked and
+    missing ones included (`state_records`). Any other key: a list gives its items, anything else
+    is one record, absent none.
     """
     if key is None:
         return [body], True
     value = body.get(key)
     if value is None:
-        return [], False
+        return (state_records(body) if key == "states" else []), False
     if key == "states" and isinstance(value, Mapping):
-        return [_with_tracker_id(tracker_id, state) for tracker_id, state in value.items()], False
+        return state_records(body), False
     if isinstance(value, list):
         return value, False
     return [value], True
 
 
-def _with_tracker_id(tracker_id: str, state: Any) -> dict[str, Any]:
-    """A get_states state with `"tracker_id": <int>` as its first field."""
-    ident: Any = int(tracker_id) if str(tracker_id).isdigit() else tracker_id
+STATE_STATUSES = ("ok", "blocked", "not_exist")  # of get_states' records: in `states`, `blocked`, `not_exist`
+
+
+def state_records(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """get_states' records (CLI-CONTRACT.md section 11): one per tracker the answer names, with
+    `tracker_id` and `status` first. Each state of `states` is `ok`; the ids in `blocked` and
+    `not_exist` (there when --list-blocked and --allow-not-exist ask for them) are records of their
+    own, with nothing else to show. In that order, each in the answer's order."""
+    states = body.get("states")
+    records = [_with_tracker_id(i, "ok", state) for i, state in (states.items() if isinstance(states, Mapping) else ())]
+    for status in STATE_STATUSES[1:]:
+        ids = body.get(status)
+        records += [_with_tracker_id(i, status) for i in (ids if isinstance(ids, list) else ())]
+    return records
+
+
+def _with_tracker_id(tracker_id: Any, status: str, state: Any = None) -> dict[str, Any]:
+    """A get_states record: `"tracker_id": <int>` and its status first, then the state's fields."""
+    ident: Any = int(tracker_id) if str(tracker_id).isascii() and str(tracker_id).isdigit() else tracker_id
+    head = {"tracker_id": ident, "status": status}
+    if state is None:
+        return head
     if not isinstance(state, Mapping):
-        return {"tracker_id": ident, "state": state}
-    return {"tracker_id": ident, **{k: v for k, v in state.items() if k != "tracker_id"}}
+        return {**head, "state": state}
+    return {**head, **{k: v for k, v in state.items() if k not in head}}
 
 
 def _as_mapping(record: Any, name: str) -> Mapping[str, Any]:

@@ -214,7 +214,10 @@ def test_get_states_in_chunks_merges_into_one_answer(served):
         answer["states"].pop("999119")  # the live tracker: its fix moves with the clock
     assert a == b and b["not_exist"] == [999999999]
     lines = cli(env, *args[:-2], "-o", "jsonl", "--chunk-size", "4").stdout.splitlines()
-    assert [json.loads(line)["tracker_id"] for line in lines] == order
+    records = [json.loads(line) for line in lines]  # one per tracker asked: the states, then the blocked and missing
+    assert [(r["tracker_id"], r["status"]) for r in records] == (
+        [(i, "ok") for i in order] + [(i, "blocked") for i in b["blocked"]] + [(999999999, "not_exist")])
+    assert sorted(r["tracker_id"] for r in records) == sorted([*ids, 999999999])
 
 
 def test_panel_tracker_list_all_returns_every_tracker_once(served):

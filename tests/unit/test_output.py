@@ -32,6 +32,9 @@ STATES_BODY = {
     "states": {"999119": {"source_id": 5, "gps": {"lat": 1.5}}, "999199": {"source_id": 6, "gps": {"lat": 2}}},
     "blocked": [],
 }
+# get_states with --list-blocked --allow-not-exist: the blocked and missing trackers are ids beside the states
+STATES_ASKED = {"success": True, "user_time": "2026-01-02 03:04:05", "states": {"123456": {"source_id": 5, "battery_level": 97}},
+                "blocked": [999199], "not_exist": [55555]}
 INPUTS_BODY = {"success": True, "inputs": [True, False], "states": [{"number": 1, "status": True}]}
 EMPTY_BODY = {"success": True, "list": []}
 
@@ -102,12 +105,39 @@ def test_jsonl_value_is_one_line() -> None:
     assert out == '{"id": 7, "label": "Car", "source": {"id": 9, "phone": null}}\n'
 
 
-def test_jsonl_states_dict_adds_the_tracker_id_first() -> None:
+def test_jsonl_states_dict_adds_the_tracker_id_and_status_first() -> None:
     out, _ = run("jsonl", "result", STATES_BODY, records="states")
     assert out == (
-        '{"tracker_id": 999119, "source_id": 5, "gps": {"lat": 1.5}}\n'
-        '{"tracker_id": 999199, "source_id": 6, "gps": {"lat": 2}}\n'
+        '{"tracker_id": 999119, "status": "ok", "source_id": 5, "gps": {"lat": 1.5}}\n'
+        '{"tracker_id": 999199, "status": "ok", "source_id": 6, "gps": {"lat": 2}}\n'
     )
+
+
+def test_get_states_has_one_record_per_tracker_blocked_and_missing_ones_included() -> None:
+    """Contract section 11: table, csv and jsonl show every tracker the answer names, with its status;
+    json stays the API's answer."""
+    out, _ = run("jsonl", "result", STATES_ASKED, records="states")
+    assert out == (
+        '{"tracker_id": 123456, "status": "ok", "source_id": 5, "battery_level": 97}\n'
+        '{"tracker_id": 999199, "status": "blocked"}\n'
+        '{"tracker_id": 55555, "status": "not_exist"}\n'
+    )
+    columns = ["tracker_id", "status", "battery_level"]
+    out, _ = run("csv", "result", STATES_ASKED, records="states", columns=columns)
+    assert out == "tracker_id,status,battery_level\n123456,ok,97\n999199,blocked,\n55555,not_exist,\n"
+    out, _ = run("table", "result", STATES_ASKED, records="states", columns=columns)
+    assert out == (
+        "tracker_id  status     battery_level\n"
+        "123456      ok         97\n"
+        "999199      blocked\n"
+        "55555       not_exist\n"
+    )
+    out, _ = run("json", "result", STATES_ASKED, records="states")
+    assert json.loads(out) == {k: v for k, v in STATES_ASKED.items() if k != "success"}
+    # every tracker blocked or missing: no states to show, the records all the same
+    out = io.StringIO()
+    Output("csv", stdout=out, fields=columns).result({"success": True, "states": {}, "blocked": [7]}, records="states", columns=columns)
+    assert out.getvalue() == "tracker_id,status,battery_level\n7,blocked,\n"
 
 
 def test_jsonl_states_list_is_its_elements() -> None:
@@ -147,7 +177,7 @@ def test_csv_value_is_a_header_and_one_row_with_none_empty() -> None:
 
 def test_csv_states_dict() -> None:
     out, _ = run("csv", "result", STATES_BODY, records="states")
-    assert out == "tracker_id,source_id,gps.lat\n999119,5,1.5\n999199,6,2\n"
+    assert out == "tracker_id,status,source_id,gps.lat\n999119,ok,5,1.5\n999199,ok,6,2\n"
 
 
 def test_csv_of_no_records_is_the_header_only() -> None:
@@ -259,9 +289,9 @@ def test_single_record_table_honours_columns() -> None:
 def test_states_table_has_a_tracker_id_column() -> None:
     out, _ = run("table", "result", STATES_BODY, records="states")
     assert out == (
-        "tracker_id  source_id  gps.lat\n"
-        "999119      5          1.5\n"
-        "999199      6          2\n"
+        "tracker_id  status  source_id  gps.lat\n"
+        "999119      ok      5          1.5\n"
+        "999199      ok      6          2\n"
     )
 
 

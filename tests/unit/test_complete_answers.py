@@ -1,0 +1,78 @@
+"""Complete answers (CLI-CONTRACT.md section 11), against the in-process sandbox:
+
+- `tracker get-states ID... --list-blocked --allow-not-exist` in table, csv and jsonl has one record
+  per tracker asked, blocked and missing ones included, with `status` (ok, blocked, not_exist);
+  `-o json` stays the API's answer (section 4).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from trackerctl.cli.app import build_cli
+from trackerctl.cli.context import AppContext
+from trackerctl.output import Terminal
+from trackerctl.sandbox.seed import SEED
+
+OK, BLOCKED, MISSING = 123456, SEED["tracker_blocked"], 55555  # 999199 is blocked in the seed; 55555 is no tracker
+ASKED = ["tracker", "get-states", str(OK), str(BLOCKED), str(MISSING), "--list-blocked", "--allow-not-exist"]
+WIDE = Terminal(stdout_tty=True, stderr_tty=False, width=200, no_color=True)
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {
+        "TRACKERCTL_CONFIG": str(tmp_path / "cfg" / "config.toml"),
+        "TRACKERCTL_SANDBOX_DB": str(tmp_path / "sandbox.sqlite"),
+        "TRACKERCTL_KEYRING": "file",
+        "TRACKERCTL_API_URL": "sandbox",
+    }
+
+
+def run(env, *args, terminal=None):
+    result = CliRunner().invoke(build_cli(), list(args), obj=AppContext(env=env, terminal=terminal))
+    assert "Traceback" not in result.stderr
+    return result
+
+
+# ---- get-states: every tracker asked ----------------------------------------------------------------
+def test_get_states_jsonl_has_a_record_per_tracker_asked_with_its_status(env):
+    result = run(env, *ASKED, "-o", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["tracker_id"], r["status"]) for r in records] == [(OK, "ok"), (BLOCKED, "blocked"), (MISSING, "not_exist")]
+    assert list(records[0])[:2] == ["tracker_id", "status"] and records[0]["connection_status"]
+    assert records[1:] == [{"tracker_id": BLOCKED, "status": "blocked"}, {"tracker_id": MISSING, "status": "not_exist"}]
+
+
+def test_get_states_csv_and_tables_show_the_status_of_each(env):
+    rows = list(csv.DictReader(io.StringIO(run(env, *ASKED, "-o", "csv").stdout)))
+    assert [(r["tracker_id"], r["status"]) for r in rows] == [(str(OK), "ok"), (str(BLOCKED), "blocked"), (str(MISSING), "not_exist")]
+    assert rows[0]["connection_status"] and rows[1]["connection_status"] == rows[2]["connection_status"] == ""
+    for shown in (run(env, *ASKED, "-o", "table"), run(env, *ASKED, terminal=WIDE)):  # a pipe, a terminal
+        assert shown.exit_code == 0, shown.stderr
+        lines = [line.split() for line in shown.stdout.splitlines() if line.strip() and set(line.strip()) != {"─"}]
+        assert lines[0][:2] == ["tracker_id", "status"]
+        assert [line[:2] for line in lines[1:]] == [[str(OK), "ok"], [str(BLOCKED), "blocked"], [str(MISSING), "not_exist"]]
+    chosen = run(env, *ASKED, "-o", "csv", "--columns", "tracker_id,status,battery_level")
+    assert chosen.stdout.splitlines()[1:] == [f"{OK},ok,97", f"{BLOCKED},blocked,", f"{MISSING},not_exist,"]
+
+
+def test_get_states_json_stays_the_api_answer(env):
+    result = run(env, *ASKED, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert list(body) == ["user_time", "states", "blocked", "not_exist"]
+    assert list(body["states"]) == [str(OK)] and "status" not in body["states"][str(OK)]
+    assert (body["blocked"], body["not_exist"]) == ([BLOCKED], [MISSING])
+
+
+def test_get_states_without_the_flags_still_fails_on_a_blocked_tracker(env):
+    result = run(env, "tracker", "get-states", str(OK), str(BLOCKED), "-o", "jsonl")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert '"code": 208' in result.stderr
