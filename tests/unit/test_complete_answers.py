@@ -2,7 +2,9 @@
 
 - `tracker get-states ID... --list-blocked --allow-not-exist` in table, csv and jsonl has one record
   per tracker asked, blocked and missing ones included, with `status` (ok, blocked, not_exist);
-  `-o json` stays the API's answer (section 4).
+  `-o json` stays the API's answer (section 4);
+- a page of a list that holds more says so on stderr, `16 in all, 8 shown: --all for every page`:
+  never on stdout, not with `--all`, not under `-q`.
 """
 
 from __future__ import annotations
@@ -76,3 +78,40 @@ def test_get_states_without_the_flags_still_fails_on_a_blocked_tracker(env):
     result = run(env, "tracker", "get-states", str(OK), str(BLOCKED), "-o", "jsonl")
     assert result.exit_code == 1 and result.stdout == ""
     assert '"code": 208' in result.stderr
+
+
+# ---- a page of a longer list says so ---------------------------------------------------------------
+def count(env, *command):
+    return json.loads(run(env, *command, "--all", "-o", "json").stdout)["count"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "jsonl", "json"])
+def test_a_page_of_a_longer_list_says_how_many_there_are_on_stderr(env, fmt):
+    total = count(env, "panel", "tracker", "list")
+    assert total > 8
+    result = run(env, "panel", "tracker", "list", "--limit", "8", "-o", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"{total} in all, 8 shown: --all for every page\n"
+    assert "in all" not in result.stdout and "--all" not in result.stdout
+    if fmt == "jsonl":
+        assert len(result.stdout.splitlines()) == 8
+
+
+def test_bundle_list_too_and_on_a_terminal(env):
+    total = count(env, "panel", "bundle", "list")
+    result = run(env, "panel", "bundle", "list", "--limit", "3", terminal=WIDE)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"{total} in all, 3 shown: --all for every page\n"
+    assert "in all" not in result.stdout
+
+
+@pytest.mark.parametrize("argv", [
+    ["panel", "tracker", "list", "--all"],  # every page
+    ["-q", "panel", "tracker", "list", "--limit", "8"],  # notices are quiet
+    ["panel", "tracker", "list", "--limit", "1000"],  # one page holds them all
+    ["panel", "bundle", "list", "--all", "-o", "csv"],
+])
+def test_no_word_about_pages_with_all_under_quiet_or_when_everything_is_shown(env, argv):
+    result = run(env, *argv, *([] if "-o" in argv else ["-o", "jsonl"]))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""

@@ -35,6 +35,17 @@ def send(app: AppContext, action: Action, body: dict[str, Any]) -> None:
     app.output.result(answer, records=action.result, columns=action.columns)
     if set(answer) <= {"success"} and app.output.format in ("table", "csv"):
         app.output.notice(f"done: {' '.join(action.command_path)}")  # json says {}; a person wants a word
+    if action.paginated:
+        more_pages(app, answer, action)
+
+
+def more_pages(app: AppContext, answer: dict[str, Any], action: Action) -> None:
+    """A page of a list that holds more says so on stderr (CLI-CONTRACT.md section 11), a notice
+    (`--quiet` silences it): `16 in all, 8 shown: --all for every page`."""
+    count, shown = answer.get("count"), answer.get(action.result or "list")
+    shown = len(shown) if isinstance(shown, list) else 0
+    if isinstance(count, int) and not isinstance(count, bool) and count > shown:
+        app.output.notice(f"{count} in all, {shown} shown: --all for every page")
 
 
 def request_body(app: AppContext, action: Action, values: dict[str, Any]) -> dict[str, Any]:
