@@ -83,25 +83,25 @@ _trackerctl_node() {
     'panel bundle read') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'panel bundle update') s='' o='--equip-id --help -h' v='--equip-id'; _trackerctl_globals ;;
     'auth') s='login status token logout' o='--help -h' v='' ;;
-    'auth login') s='' o='--panel --api-key --login --password-stdin --remember --help -h' v='--login'; _trackerctl_globals ;;
-    'auth status') s='' o='--all --help -h' v=''; _trackerctl_globals ;;
-    'auth token') s='' o='--panel --help -h' v=''; _trackerctl_globals ;;
-    'auth logout') s='' o='--panel --help -h' v=''; _trackerctl_globals ;;
+    'auth login') s='' o='--panel --api-key --login --password-stdin --remember --profile --api-url --timeout --ca-bundle --dry-run --verbose -v --quiet -q --no-color --help -h' v='--login --profile --api-url --timeout --ca-bundle' ;;
+    'auth status') s='' o='--all --profile --api-url --output -o --columns --jq --timeout --ca-bundle --dry-run --verbose -v --quiet -q --no-color --help -h' v='--profile --api-url --output -o --columns --jq --timeout --ca-bundle' ;;
+    'auth token') s='' o='--panel --profile --api-url --verbose -v --quiet -q --no-color --help -h' v='--profile --api-url' ;;
+    'auth logout') s='' o='--panel --profile --api-url --timeout --ca-bundle --dry-run --verbose -v --quiet -q --no-color --help -h' v='--profile --api-url --timeout --ca-bundle' ;;
     'profile') s='list show use set remove' o='--help -h' v='' ;;
-    'profile list') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'profile show') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'profile use') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'profile set') s='' o='--api-url --output -o --timeout --allow-http --no-allow-http --ca-bundle --login --panel-login --profile --columns --jq --dry-run --yes -y --verbose -v --quiet -q --no-color --help -h' v='--api-url --output -o --timeout --ca-bundle --login --panel-login --profile --columns --jq' ;;
-    'profile remove') s='' o='--help -h' v=''; _trackerctl_globals ;;
+    'profile list') s='' o='--profile --output -o --columns --jq --verbose -v --quiet -q --no-color --help -h' v='--profile --output -o --columns --jq' ;;
+    'profile show') s='' o='--profile --output -o --columns --jq --verbose -v --quiet -q --no-color --help -h' v='--profile --output -o --columns --jq' ;;
+    'profile use') s='' o='--profile --verbose -v --quiet -q --no-color --help -h' v='--profile' ;;
+    'profile set') s='' o='--api-url --output -o --timeout --allow-http --no-allow-http --ca-bundle --login --panel-login --profile --verbose -v --quiet -q --no-color --help -h' v='--api-url --output -o --timeout --ca-bundle --login --panel-login --profile' ;;
+    'profile remove') s='' o='--profile --verbose -v --quiet -q --no-color --help -h' v='--profile' ;;
     'api') s='' o='--field -f --typed-field -F --input --help -h' v='--field -f --typed-field -F --input'; _trackerctl_globals ;;
     'sandbox') s='serve reset' o='--help -h' v='' ;;
-    'sandbox serve') s='' o='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed --help -h' v='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed'; _trackerctl_globals ;;
-    'sandbox reset') s='' o='--trackers --bundles --db --help -h' v='--trackers --bundles --db'; _trackerctl_globals ;;
+    'sandbox serve') s='' o='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed --verbose -v --quiet -q --no-color --help -h' v='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed' ;;
+    'sandbox reset') s='' o='--trackers --bundles --db --output -o --columns --jq --verbose -v --quiet -q --no-color --help -h' v='--trackers --bundles --db --output -o --columns --jq' ;;
     'completion') s='bash zsh fish install' o='--help -h' v='' ;;
-    'completion bash') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'completion zsh') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'completion fish') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'completion install') s='' o='--help -h' v=''; _trackerctl_globals ;;
+    'completion bash') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;
+    'completion zsh') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;
+    'completion fish') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;
+    'completion install') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;
   esac
 }
 

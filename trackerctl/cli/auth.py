@@ -10,7 +10,7 @@ import typer
 from trackerctl.api.errors import ApiError
 from trackerctl.errors import AuthError, TrackerctlError, UsageError
 from trackerctl.cli.context import AppContext
-from trackerctl.cli.options import with_global_options
+from trackerctl.cli.options import DISPLAY, OUTPUT, PROFILE, REQUEST, with_global_options
 from trackerctl.config import Config
 from trackerctl.credentials import env_credential
 from trackerctl.session import LOGIN_ENV, check_login_name, login_command
@@ -24,7 +24,7 @@ PANEL_CHECK = "panel/account/get_permissions"
 
 
 @app.command("login")
-@with_global_options
+@with_global_options(uses=DISPLAY | REQUEST)
 def login(
     app_: AppContext,
     panel: PanelFlag = False,
@@ -102,7 +102,7 @@ def _warn_env_override(a: AppContext, api: str) -> None:
 
 
 @app.command("status")
-@with_global_options
+@with_global_options(uses=DISPLAY | REQUEST | OUTPUT)
 def status(
     app_: AppContext,
     all_profiles: Annotated[bool, typer.Option("--all", help="Every profile, not only the current one.")] = False,
@@ -164,7 +164,7 @@ def _status_of(a: AppContext, name: str) -> dict[str, Any]:
 
 
 @app.command("token")
-@with_global_options
+@with_global_options(uses=DISPLAY | PROFILE | {"api_url"})  # which sandbox issued it
 def token(app_: AppContext, panel: PanelFlag = False) -> None:
     """Print the stored credential itself, for use with curl: the only command that shows a secret.
 
@@ -180,7 +180,7 @@ def token(app_: AppContext, panel: PanelFlag = False) -> None:
 
 
 @app.command("logout")
-@with_global_options
+@with_global_options(uses=DISPLAY | REQUEST)
 def logout(app_: AppContext, panel: PanelFlag = False) -> None:
     """End the session on the server where it can, and forget the stored credential (and password).
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal, get_args
 import typer
 
 from trackerctl.cli.context import AppContext
-from trackerctl.cli.options import with_global_options
+from trackerctl.cli.options import DISPLAY, with_global_options
 from trackerctl.errors import UsageError
 
 app = typer.Typer(name="completion", rich_markup_mode=None, add_completion=False, no_args_is_help=True,
@@ -41,7 +41,7 @@ def _printer(shell: str) -> None:
 
     Example: {_example(shell)}
     """
-    app.command(shell)(with_global_options(print_script))
+    app.command(shell)(with_global_options(print_script, uses=DISPLAY))
 
 
 def _example(shell: str) -> str:
@@ -56,7 +56,7 @@ for _shell in get_args(Shell):
 
 
 @app.command("install")
-@with_global_options
+@with_global_options(uses=DISPLAY)
 def install(
     app_: AppContext,
     shell: Annotated[Shell | None, typer.Argument(metavar="SHELL", help="bash, zsh or fish (default: the one $SHELL names).",

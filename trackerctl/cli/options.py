@@ -46,6 +46,13 @@ GLOBAL_PARAMS: list[inspect.Parameter] = [
 ]
 GLOBAL_NAMES = frozenset(p.name for p in GLOBAL_PARAMS)
 
+# What a command reads of the global options, for `with_global_options(uses=...)`: a command offers
+# (and its help lists) only those (CLI-CONTRACT.md section 11); at the root every one is accepted.
+DISPLAY = frozenset({"verbose", "quiet", "no_color"})  # every command
+PROFILE = frozenset({"profile"})  # reads the profile's settings or credentials
+REQUEST = PROFILE | {"api_url", "timeout", "ca_bundle", "dry_run"}  # sends requests
+OUTPUT = frozenset({"output", "columns", "jq"})  # prints records
+
 
 def app_context(ctx: typer.Context) -> AppContext:
     """The run's AppContext: the one tests passed in, or the one the root callback made."""
@@ -74,11 +81,14 @@ def check_given(given: dict[str, Any]) -> None:
             check_text(value, option)
 
 
-def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command the global options too; its body receives `app: AppContext` instead.
+def with_global_options(func: Callable[..., Any] | None = None, *, uses: frozenset[str] = GLOBAL_NAMES) -> Any:
+    """Give a command the global options it `uses` (all by default); its body receives `app: AppContext`.
 
     `func(app, **own_params)`: its first parameter is the AppContext, the rest its own options.
+    `@with_global_options` or `@with_global_options(uses=DISPLAY | OUTPUT)`.
     """
+    if func is None:
+        return functools.partial(with_global_options, uses=uses)
     own = list(inspect.signature(func, eval_str=True).parameters.values())[1:]
 
     @functools.wraps(func)
@@ -97,7 +107,7 @@ def with_global_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ctx_param = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
     own_names = {p.name for p in own}  # a command's own --output (profile set) shadows the global one
     params = [ctx_param] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
-    params += [g for g in GLOBAL_PARAMS if g.name not in own_names]
+    params += [g for g in GLOBAL_PARAMS if g.name in uses and g.name not in own_names]
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {}
     del wrapper.__wrapped__  # typer must read the new signature, not the original's

@@ -9,7 +9,7 @@ import typer
 from trackerctl.errors import UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.credentials import KINDS
-from trackerctl.cli.options import with_global_options
+from trackerctl.cli.options import DISPLAY, OUTPUT, PROFILE, with_global_options
 from trackerctl.config import BUILTIN_PROFILES, DEFAULT_PROFILE, Config, check_profile_name
 
 app = typer.Typer(name="profile", help="Manage profiles: an API URL and defaults per account.",
@@ -23,7 +23,7 @@ def _row(a: AppContext, name: str) -> dict[str, Any]:
 
 
 @app.command("list")
-@with_global_options
+@with_global_options(uses=DISPLAY | PROFILE | OUTPUT)
 def list_(app_: AppContext) -> None:
     """List the profiles; the current one is marked.
 
@@ -34,7 +34,7 @@ def list_(app_: AppContext) -> None:
 
 
 @app.command("show")
-@with_global_options
+@with_global_options(uses=DISPLAY | PROFILE | OUTPUT)
 def show(app_: AppContext, name: Annotated[str | None, typer.Argument(metavar="[NAME]", help="Profile (default: the current one).", show_default=False)] = None) -> None:
     """Show one profile's settings (never secrets: see `trackerctl auth status`).
 
@@ -47,7 +47,7 @@ def show(app_: AppContext, name: Annotated[str | None, typer.Argument(metavar="[
 
 
 @app.command("use")
-@with_global_options
+@with_global_options(uses=DISPLAY | PROFILE)
 def use(app_: AppContext, name: NameArg) -> None:
     """Make NAME the profile used when --profile and TRACKERCTL_PROFILE are not given.
 
@@ -65,7 +65,7 @@ def use(app_: AppContext, name: NameArg) -> None:
 
 
 @app.command("set")
-@with_global_options
+@with_global_options(uses=DISPLAY | PROFILE)
 def set_(
     app_: AppContext,
     name: NameArg,
@@ -115,7 +115,7 @@ def set_(
 
 
 @app.command("remove")
-@with_global_options
+@with_global_options(uses=DISPLAY | PROFILE)
 def remove(app_: AppContext, name: NameArg) -> None:
     """Remove profile NAME and forget its stored credentials.
 

@@ -10,7 +10,7 @@ import typer
 
 from trackerctl.errors import UsageError
 from trackerctl.cli.context import AppContext
-from trackerctl.cli.options import with_global_options
+from trackerctl.cli.options import DISPLAY, OUTPUT, with_global_options
 
 
 
@@ -47,7 +47,7 @@ def _rate(name: str, value: float) -> float:
 
 
 @app.command("serve")
-@with_global_options
+@with_global_options(uses=DISPLAY)
 def serve(
     app_: AppContext,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -88,7 +88,7 @@ def serve(
 
 
 @app.command("reset")
-@with_global_options
+@with_global_options(uses=DISPLAY | OUTPUT)
 def reset(
     app_: AppContext,
     trackers: Annotated[int | None, typer.Option("--trackers", metavar="N", help="Generate N more trackers on top of the fixed seed.")] = None,
