@@ -145,3 +145,18 @@ def test_sandbox_help_and_the_readme_list_every_demo_account():
     for value in wanted:
         assert value in page, value
         assert f"`{value}`" in readme, value
+
+
+@pytest.mark.parametrize(("path", "absent", "present"), [
+    (("sandbox", "serve"), ["--columns", "--dry-run", "--yes", "--jq", "--profile", "--api-url", "-o"], ["-v", "-q", "--no-color"]),
+    (("completion", "bash"), ["--columns", "--dry-run", "--api-url"], ["--quiet"]),
+    (("profile", "list"), ["--dry-run", "--yes", "--timeout"], ["--columns", "--jq", "--profile"]),
+    (("auth", "login"), ["--columns", "--yes"], ["--dry-run", "--api-url", "--timeout"]),
+    (("tracker", "read"), [], ["--columns", "--dry-run", "--yes", "--jq", "--timeout"]),
+])
+def test_a_command_offers_only_the_global_options_it_reads(path, absent, present, tmp_path):
+    takes = json.loads(help_.PAGES.read_text(encoding="utf-8"))["pages"][" ".join(path)]["takes"]
+    assert not [o for o in absent if o in takes] and all(o in takes for o in present)
+    if absent:  # not offered: refused where the command's own options are read (at the root, all are accepted)
+        result = CliRunner().invoke(build_cli(), [*path, absent[0], "x"], obj=AppContext(env={"TRACKERCTL_CONFIG": str(tmp_path / "c.toml")}))
+        assert result.exit_code == 2 and "No such option" in result.stderr
