@@ -378,8 +378,8 @@ def test_auth_status_under_dry_run_prints_its_first_check_and_sends_nothing(tmp_
 
 
 @pytest.mark.parametrize(("argv", "hint"), [
-    (["tracker", "list"], "run `trackerctl auth login`, or set TRACKERCTL_HASH"),
-    (["panel", "tracker", "list"], "run `trackerctl auth login --panel`, or set TRACKERCTL_PANEL_HASH"),
+    (["tracker", "list"], "run `trackerctl --profile default auth login`, or set TRACKERCTL_HASH"),
+    (["panel", "tracker", "list"], "run `trackerctl --profile default auth login --panel`, or set TRACKERCTL_PANEL_HASH"),
 ])
 def test_not_logged_in_says_how_to_log_in(env, argv, hint):
     """The client says which API has no credential; the CLI says how to get one (exit 3, nothing sent)."""

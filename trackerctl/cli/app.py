@@ -145,7 +145,7 @@ def _main(cli: Any, args: list[str], prog_name: str, extra: dict[str, Any]) -> i
         app.output.error(e.message, hint=e.hint or _hint_for(e, app), body=e.as_json(), details=_details(e))
         return e.exit_code
     except TrackerctlError as e:
-        hint = _login_hint(e.api) if isinstance(e, NotLoggedIn) else e.hint
+        hint = _login_hint(app, e.api) if isinstance(e, NotLoggedIn) else e.hint
         say = lambda: app.output.error(e.message if e.message.startswith("error") else f"error: {e.message}", hint=hint)  # noqa: E731
         if e.exit_code == EXIT_INTERRUPTED:  # a command's own report of what it finished: once
             report_interrupted(say)
@@ -190,10 +190,11 @@ def _details(e: Any) -> list[str]:
     return lines
 
 
-def _login_hint(api: str) -> str:
-    if api == "panel":
-        return "run `trackerctl auth login --panel`, or set TRACKERCTL_PANEL_HASH"
-    return "run `trackerctl auth login`, or set TRACKERCTL_HASH"
+def _login_hint(app: Any, api: str) -> str:
+    from trackerctl.credentials import ENV_VARS
+    from trackerctl.session import login_command
+
+    return f"run `{login_command(app.profile_name, api)}`, or set {ENV_VARS[api]}"
 
 
 def _hint_for(e: Any, app: Any = None) -> str | None:
