@@ -11,7 +11,7 @@ from trackerctl.sandbox.app import Sandbox, default_db_path, reset
 from trackerctl.sandbox.seed import SEED
 from trackerctl.sandbox.store import Store
 
-SEED_COUNTS = {"users": 7, "trackers": 17, "bundles": 10, "equipment": 3, "models": 8, "tariffs": 7}
+SEED_COUNTS = {"users": 7, "trackers": 17, "bundles": 10, "equipment": 3, "models": 9, "tariffs": 7}
 
 
 def test_first_use_creates_and_seeds_the_file(tmp_path):

@@ -164,8 +164,9 @@ def _model_body(
 # (body, has_gprs_location_request)
 _MODELS: list[tuple[dict[str, Any], bool]] = [
     (_model_body(166, "tt1_wp", "vehicle", "WondeProud TT1", "10,2", "WondeProud", track_control="tt1", hardware_key=True), True),
+    (_model_body(300, "qlgv55", "vehicle", "Queclink GV55", "imei", "Queclink", analog=1, digital=2, outputs=2), True),
     (_model_body(301, "qlgv55lite", "vehicle", "Queclink GV55 Lite", "imei", "Queclink", analog=1, digital=2, outputs=2,
-                 parent="qlgv55"), True),
+                 parent="qlgv55"), True),  # a variant: its parent_code names a model of the list
     (_model_body(412, "telfmb920", "vehicle", "Teltonika FMB920", "imei", "Teltonika", analog=1, digital=1, outputs=1), True),
     (_model_body(95, "atrack_ak11", "vehicle", "ATrack AK11", "imei", "ATrack", analog=2, digital=4, outputs=4,
                  hardware_key=True), False),
