@@ -74,6 +74,7 @@ GAP = 2  # cells between two columns of a table
 
 
 STATUSES = ("succeeded", "skipped", "failed", "not_done")  # of a bulk command's items, in report order
+DONE = ("succeeded", "skipped")  # a skipped item was done already (an IMEI that exists, a clone deleted)
 
 
 class BulkResult:
@@ -262,13 +263,26 @@ class Output:
         return len(collected)
 
     def bulk_result(self, result: BulkResult) -> None:
-        """Print a bulk command's per-item outcome, then its summary as a notice."""
+        """Print a bulk command's per-item outcome, then its summary as a notice.
+
+        A table on a terminal is for a person (CLI-CONTRACT.md section 11): the items that did not
+        get done (failed, not done), then the summary as the last line of the result, on stdout.
+        Everywhere else (json, jsonl, csv, a table in a pipe) every item is listed.
+        """
         if self.format == "json":
             self._json(result.as_json())
         elif self.format == "jsonl":
             out = self.stdout
             for row in result.items():
                 out.write(_dumps_line(row) + "\n")
+        elif self.format == "table" and self.terminal.stdout_tty:
+            rows = [row for row in result.items() if row["status"] not in DONE]
+            if rows:
+                self._rows(rows, BULK_COLUMNS, single=False)
+            hidden = len(result.outcomes) - len(rows)
+            self.stdout.write(result.summary + (" (-o csv lists every item)" if hidden else "") + "\n")
+            self.stdout.flush()
+            return
         else:
             self._rows(list(result.items()), BULK_COLUMNS, single=False)
         self.notice(result.summary)

@@ -536,6 +536,37 @@ def test_bulk_csv_and_table() -> None:
     assert err == "2 succeeded, 1 skipped, 2 failed\n"
 
 
+def test_bulk_table_on_a_terminal_is_the_items_not_done_and_a_summary_line() -> None:
+    """Contract section 11: on a terminal, a person reads what needs them (failed, not done) and one
+    line of counts, on stdout, as the result; not a row per item (an import of 1,000 IMEIs)."""
+    terminal = Terminal(stdout_tty=True, width=80, no_color=True)
+    stopped = BulkResult([*BULK.outcomes, Outcome(97, "not_done", None, "not sent: error 4")])
+    out, err = run("table", "bulk_result", stopped, terminal=terminal)
+    lines = out.splitlines()
+    assert lines[0].split() == ["item", "status", "code", "description"] and set(lines[1]) == {"─"}
+    assert [line.split()[:2] for line in lines[2:-1]] == [["99", "failed"], ["98", "failed"], ["97", "not_done"]]
+    assert "Not found in the database" in lines[2] and "134537" not in out and not any("skipped" in line for line in lines[2:-1])
+    assert lines[-1] == "2 succeeded, 1 skipped, 2 failed, 1 not done (-o csv lists every item)"
+    assert err == ""  # the summary is printed once, as the result's last line
+    everything = BulkResult([Outcome(str(860000000000000 + n), "succeeded") for n in range(1000)] + [Outcome("1", "skipped")])
+    out, err = run("table", "bulk_result", everything, terminal=terminal)
+    assert (out, err) == ("1000 succeeded, 1 skipped, 0 failed (-o csv lists every item)\n", "")
+    out, _ = run("table", "bulk_result", BulkResult([Outcome(5, "failed", 7, "Invalid parameters")]), terminal=terminal)
+    assert out.splitlines()[-1] == "0 succeeded, 0 skipped, 1 failed"  # nothing left out
+    quiet = io.StringIO()
+    Output("table", stdout=quiet, stderr=io.StringIO(), quiet=True, terminal=terminal).bulk_result(everything)
+    assert quiet.getvalue() == "1000 succeeded, 1 skipped, 0 failed (-o csv lists every item)\n"  # the result, not a notice
+
+
+def test_bulk_csv_jsonl_and_piped_tables_list_every_item_even_with_a_terminal_elsewhere() -> None:
+    terminal = Terminal(stdout_tty=True, width=80, no_color=True)
+    for fmt in ("csv", "jsonl"):
+        out, _ = run(fmt, "bulk_result", BULK, terminal=terminal)
+        assert len(out.splitlines()) == len(BULK.outcomes) + (fmt == "csv")
+    out, err = run("table", "bulk_result", BULK, terminal=Terminal(stderr_tty=True))  # stdout piped: every item
+    assert len(out.splitlines()) == 1 + len(BULK.outcomes) and err == "2 succeeded, 1 skipped, 2 failed\n"
+
+
 def test_bulk_summary_is_quiet_under_quiet() -> None:
     out, err = io.StringIO(), io.StringIO()
     Output("jsonl", stdout=out, stderr=err, quiet=True).bulk_result(BulkResult())
