@@ -192,9 +192,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--order-id'
             __trackerctl_globals
         case 'panel tracker bundle import'
-            set -g __trackerctl_o '--equip-id' '--factory-preset' '--no-factory-preset' '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
+            set -g __trackerctl_o '--equip-id' '--factory-preset' '--no-factory-preset' '--from-file' '--chunk-size' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Write the items not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker bundle list'
             set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
@@ -216,9 +216,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--label' '--user-id'
             __trackerctl_globals
         case 'panel tracker batch-clone'
-            set -g __trackerctl_o '--user-id' '--ignore-existing' '--no-ignore-existing' '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'ID of the user who will own the clones' 'Skip trackers the user already has a clone of instead of failing' 'Skip trackers the user already has a clone of instead of failing' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--user-id' '--from-file' '--chunk-size' '--concurrency'
+            set -g __trackerctl_o '--user-id' '--ignore-existing' '--no-ignore-existing' '--from-file' '--chunk-size' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'ID of the user who will own the clones' 'Skip trackers the user already has a clone of instead of failing' 'Skip trackers the user already has a clone of instead of failing' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Write the items not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--user-id' '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker console'
             set -g __trackerctl_s 'connect'
@@ -234,9 +234,9 @@ function __trackerctl_node
             set -g __trackerctl_od 'Corrupt the tracker\'s clones as well' 'Corrupt the tracker\'s clones as well' 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
         case 'panel tracker batch-delete-clones'
-            set -g __trackerctl_o '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 500)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--from-file' '--chunk-size' '--concurrency'
+            set -g __trackerctl_o '--from-file' '--chunk-size' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 500)' 'Requests in flight at once' 'Write the items not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker delete-clone'
             set -g __trackerctl_o '--help' '-h'
@@ -324,9 +324,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--order-id'
             __trackerctl_globals
         case 'panel bundle import'
-            set -g __trackerctl_o '--equip-id' '--factory-preset' '--no-factory-preset' '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency'
+            set -g __trackerctl_o '--equip-id' '--factory-preset' '--no-factory-preset' '--from-file' '--chunk-size' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'ID of the equipment' 'Whether the devices were preconfigured at the factory' 'Whether the devices were preconfigured at the factory' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Write the items not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel bundle list'
             set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
@@ -437,13 +437,19 @@ function __trackerctl_values
             set -g __trackerctl_w 'text' 'hex'
         case 'panel tracker bundle import|--from-file'
             set -g __trackerctl_d files
+        case 'panel tracker bundle import|--failed-to'
+            set -g __trackerctl_d files
         case 'panel tracker bundle list|--clones-filter'
             set -g __trackerctl_w 'exclude_clones' 'only_include_clones' 'not_set'
         case 'panel tracker bundle list|--order-by'
             set -g __trackerctl_w 'id' 'label' 'status' 'model' 'device_id' 'phone' 'creation_date' 'user_id' 'comment'
         case 'panel tracker batch-clone|--from-file'
             set -g __trackerctl_d files
+        case 'panel tracker batch-clone|--failed-to'
+            set -g __trackerctl_d files
         case 'panel tracker batch-delete-clones|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker batch-delete-clones|--failed-to'
             set -g __trackerctl_d files
         case 'panel tracker list|--clones-filter'
             set -g __trackerctl_w 'exclude_clones' 'only_include_clones' 'not_set'
@@ -452,6 +458,8 @@ function __trackerctl_values
         case 'panel tracker raw-command send|--type'
             set -g __trackerctl_w 'text' 'hex'
         case 'panel bundle import|--from-file'
+            set -g __trackerctl_d files
+        case 'panel bundle import|--failed-to'
             set -g __trackerctl_d files
         case 'panel bundle list|--clones-filter'
             set -g __trackerctl_w 'exclude_clones' 'only_include_clones' 'not_set'

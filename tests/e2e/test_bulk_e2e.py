@@ -14,11 +14,13 @@ import signal
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import TRACKERCTL, start_server
 from tests.helpers.environment import isolated_env
+from tests.e2e.test_tables_e2e import on_terminal
 from tests.helpers.inprocess import run_cli as cli
 
 pytestmark = pytest.mark.e2e
@@ -251,8 +253,10 @@ def test_dry_run_prints_one_request_per_chunk(served):
 def test_ctrl_c_ends_with_130_a_summary_and_no_traceback(served):
     env = served("--latency", "200")
     wanted = new_imeis(400)
+    left = Path(env["HOME"]).parent / "left.txt"
     proc = subprocess.Popen([*TRACKERCTL, "panel", "bundle", "import", "--from-file", "-", "--equip-id", EQUIP,
-                             "--no-factory-preset", "--chunk-size", "10", "--concurrency", "2", "-o", "jsonl"],
+                             "--no-factory-preset", "--chunk-size", "10", "--concurrency", "2", "-o", "jsonl",
+                             "--failed-to", str(left)],
                             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     proc.stdin.write("\n".join(wanted) + "\n")
     proc.stdin.close()
@@ -267,5 +271,30 @@ def test_ctrl_c_ends_with_130_a_summary_and_no_traceback(served):
     reported = [json.loads(line)["item"] for line in out.splitlines()]
     in_db = {imei for imei, n in bundle_counts(env, wanted).items() if n}
     assert set(reported) <= in_db and len(reported) >= 40  # what is reported done is done
+    assert left.read_text().splitlines() == [imei for imei in wanted if imei not in set(reported)]  # the rest, as asked
     again = import_(env, wanted)
     assert again.returncode == 0 and set(json.loads(again.stdout)["skipped"]) == in_db
+
+
+# ---- on a real terminal (CLI-CONTRACT.md section 11) ----------------------------------------------
+def test_on_a_terminal_a_bulk_table_is_the_items_not_done_and_one_summary_line(home):
+    """stdout on a pseudo-terminal: an import of 302 IMEIs that all go through (one was there
+    already) prints one line, not 302 rows; a deletion that fails for some prints those and the
+    line; --failed-to keeps the failed ones for --from-file."""
+    env = {**home, "COLUMNS": ""}
+    wanted = [*new_imeis(300), "835664527777452", "860000000000001"]  # a bundle of the seed; a new one
+    code, out, err = on_terminal(env, ["panel", "bundle", "import", *wanted, "--equip-id", EQUIP, "--no-factory-preset"], 80)
+    assert code == 0, err
+    assert out == "301 succeeded, 1 skipped, 0 failed (-o csv lists every item)\n"
+    assert "Traceback" not in err
+    left = Path(home["HOME"]).parent / "left.txt"
+    code, out, err = on_terminal(env, ["panel", "tracker", "batch-delete-clones", "123456", "777003", "265489", "--yes",
+                                       "--failed-to", str(left)], 80)
+    assert code == 6, err
+    lines = out.rstrip("\n").split("\n")
+    assert lines[0].split() == ["item", "status", "code", "description"] and set(lines[1]) == {"─"}
+    assert [line.split() for line in lines[2:-1]] == [["123456", "failed", "Not", "a", "clone"], ["265489", "failed", "Not", "a", "clone"]]
+    assert lines[-1] == "1 succeeded, 0 skipped, 2 failed (-o csv lists every item)"
+    assert all(len(line) <= 80 for line in lines)
+    assert left.read_text() == "123456\n265489\n"
+    assert "error: 2 of 3 items failed" in err and "2 items left to do written to" in err

@@ -4,6 +4,7 @@ per-item results, re-runs. The CLI layer of the bulk commands is tested at the e
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -589,7 +590,7 @@ def test_threads_sharing_the_client_look_the_credential_up_once_and_renew_it_onc
 
 
 # ---- the CLI's verdict on a job that stopped or reached nothing -----------------------------------
-def scripted(env, answer, attempts=2):
+def scripted(env, answer, attempts=2, terminal=None):
     """An AppContext whose client answers through `answer(path, body) -> (status, json)` in-process."""
     import httpx
 
@@ -605,7 +606,7 @@ def scripted(env, answer, attempts=2):
         status, content = answer(path, body, len(sent))
         return httpx.Response(status, json=content)
 
-    app = AppContext(env=env)
+    app = AppContext(env=env, terminal=terminal)
     app._client = ApiClient("https://api.us.navixy.com/v2", credential=lambda api: "b" * 32,
                             exchange=HttpxExchange(transport=httpx.MockTransport(handler)),
                             retry=RetryPolicy(attempts=attempts, base_delay=0.001))
@@ -686,3 +687,111 @@ def test_cli_a_job_stopped_before_anything_was_done_prints_nothing(env, fmt):
     result = invoke(app, "-o", fmt, "panel", "bundle", "import", *imeis(1500), "--equip-id", "9", "--no-factory-preset",
                     "--concurrency", "1")
     assert (result.exit_code, result.stdout, len(sent)) == (4, "", 1), result.stderr
+
+
+# ---- --failed-to FILE, and the table on a terminal (contract section 11) ----------------------------
+def not_clones(path, body, n):
+    """batch_delete_clones where every multiple of 3 is not a clone."""
+    refused = [i for i in body["trackers"] if i % 3 == 0]
+    return 200, {"success": True, "deleted_count": len(body["trackers"]) - len(refused), "not_deleted_count": len(refused),
+                 "not_deleted_trackers": [{"id": i, "error": "Not a clone"} for i in refused]}
+
+
+def test_cli_failed_to_writes_the_failed_items_in_the_order_asked_ready_for_from_file(env, tmp_path):
+    app, sent = scripted(env, not_clones)
+    left = tmp_path / "left.txt"
+    left.write_text("stale list of a run before\n")
+    asked = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+    result = invoke(app, "-o", "json", "panel", "tracker", "batch-delete-clones", *map(str, asked), "--yes", "--chunk-size", "4",
+                    "--failed-to", str(left))
+    assert result.exit_code == 6, result.stderr
+    assert left.read_text() == "9\n6\n3\n"
+    assert f"3 items left to do written to {left}" in result.stderr
+    assert [f["item"] for f in json.loads(result.stdout)["failed"]] == [9, 6, 3]  # stdout is the result, as ever
+    again = run(env, "--dry-run", "panel", "tracker", "batch-delete-clones", "--from-file", str(left), "--yes")
+    assert bodies(again) == [{"trackers": [9, 6, 3]}]
+    # a run where everything was done leaves an empty file, not the list of the run before
+    app, _ = scripted(env, not_clones)
+    done = invoke(app, "-o", "json", "panel", "tracker", "batch-delete-clones", "1", "2", "--yes", "--failed-to", str(left))
+    assert done.exit_code == 0, done.stderr
+    assert left.read_text() == "" and "left to do" not in done.stderr
+
+
+def test_cli_failed_to_keeps_what_a_stopped_job_did_not_do_imeis_as_given(env, tmp_path):
+    app, sent = scripted(env, lambda path, body, n: (200, {"success": True}) if n == 1 else (403, ENDED))
+    wanted = ["0" + imei[1:] for imei in imeis(12)]  # leading zeros stay
+    left = tmp_path / "left.csv"
+    result = invoke(app, "-o", "jsonl", "panel", "bundle", "import", *wanted, "--equip-id", "1", "--no-factory-preset",
+                    "--chunk-size", "5", "--concurrency", "1", "--failed-to", str(left))
+    assert result.exit_code == 3, result.stderr
+    assert left.read_text().splitlines() == wanted[5:]
+    again = run(env, "--dry-run", "panel", "bundle", "import", "--from-file", str(left), "--equip-id", "1", "--no-factory-preset")
+    assert [b["imeis"] for b in bodies(again)] == [wanted[5:]]
+    # stopped by its first answer: nothing done, every item left to do
+    no_equipment = {"success": False, "status": {"code": 204, "description": "Entity not found"}}
+    app, _ = scripted(env, lambda path, body, n: (400, no_equipment))
+    stopped = invoke(app, "-o", "csv", "panel", "bundle", "import", *wanted, "--equip-id", "9", "--no-factory-preset",
+                     "--concurrency", "1", "--failed-to", str(left))
+    assert (stopped.exit_code, stopped.stdout) == (4, "")
+    assert left.read_text().splitlines() == wanted
+
+
+def test_cli_failed_to_writes_nothing_under_dry_run(env, tmp_path):
+    left = tmp_path / "left.txt"
+    result = run(env, "--dry-run", "panel", "tracker", "batch-clone", "1", "2", "--user-id", "5", "--failed-to", str(left))
+    assert result.exit_code == 0, result.stderr
+    assert not left.exists()
+
+
+def unwritable(tmp_path):
+    (tmp_path / "dir").mkdir()
+    yield str(tmp_path / "dir"), "it is a directory"
+    yield str(tmp_path / "missing" / "left.txt"), f"no directory {tmp_path / 'missing'}"
+    (tmp_path / "file").write_text("")
+    yield str(tmp_path / "file" / "left.txt"), "no directory"  # a file where the directory should be
+    yield "-", "give a file name"
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        yield str(locked / "left.txt"), "permission denied"
+        (tmp_path / "readonly.txt").write_text("")
+        (tmp_path / "readonly.txt").chmod(0o400)
+        yield str(tmp_path / "readonly.txt"), "permission denied"
+
+
+@pytest.mark.parametrize("command", [
+    ("panel", "bundle", "import", "350000000000001", "--equip-id", "1", "--no-factory-preset"),
+    ("panel", "tracker", "batch-delete-clones", "1", "--yes"),
+    ("panel", "tracker", "batch-clone", "1", "--user-id", "2"),
+])
+def test_cli_failed_to_a_file_that_cannot_be_written_is_refused_before_sending(env, tmp_path, command):
+    for path, reason in unwritable(tmp_path):
+        app, sent = scripted(env, not_clones)
+        result = invoke(app, *command, "--failed-to", path)
+        assert (result.exit_code, result.stdout, sent) == (2, "", []), (path, result.stderr)
+        (line,) = result.stderr.splitlines()
+        assert "--failed-to" in line and reason in line, line
+
+
+def test_cli_get_states_is_a_read_without_failed_to(env):
+    result = run(env, "tracker", "get-states", "1", "--failed-to", "x.txt")
+    assert result.exit_code == 2 and "--failed-to" in result.stderr
+
+
+def test_cli_bulk_table_on_a_terminal_shows_the_failed_items_and_one_summary_line(env):
+    from trackerctl.output import Terminal
+
+    terminal = Terminal(stdout_tty=True, width=100, no_color=True)
+    app, _ = scripted(env, not_clones, terminal=terminal)
+    result = invoke(app, "panel", "tracker", "batch-delete-clones", *map(str, range(1, 1001)), "--yes")
+    assert result.exit_code == 6
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["item", "status", "code", "description"]
+    assert [line.split()[:2] for line in lines[2:-1]] == [[str(i), "failed"] for i in range(3, 1001, 3)]
+    assert lines[-1] == "667 succeeded, 0 skipped, 333 failed (-o csv lists every item)"
+    assert "succeeded" not in result.stderr and "333 of 1000 items failed" in result.stderr
+    app, _ = scripted(env, not_clones, terminal=terminal)  # -o table in a pipe, -o csv: every item
+    for fmt, header in (("table", 1), ("csv", 1)):
+        app, _ = scripted(env, not_clones, terminal=None)
+        every = invoke(app, "-o", fmt, "panel", "tracker", "batch-delete-clones", *map(str, range(1, 1001)), "--yes")
+        assert len(every.stdout.splitlines()) == 1000 + header

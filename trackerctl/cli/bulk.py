@@ -3,17 +3,20 @@
 `tracker get-states` (`run_get_states`). Named by `Action.handler` in the registry.
 
 Parse and check everything (ids from the arguments, `--from-file`, or stdin when it is not a
-terminal; `--chunk-size`, `--concurrency`), then hand the work to `trackerctl.bulk` and render
-what it reports. Nothing is sent before every check has passed (exit 2 otherwise).
+terminal; `--chunk-size`, `--concurrency`, `--failed-to`), then hand the work to `trackerctl.bulk`
+and render what it reports. Nothing is sent before every check has passed (exit 2 otherwise).
+`--failed-to FILE` then gets the items that were not done, one per line, for `--from-file`.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from trackerctl.api.action import DEFAULT_CHUNK, DEFAULT_CONCURRENCY, DEFAULT_LIMIT, MAX_CONCURRENCY, Action
-from trackerctl.errors import Interrupted, PartialFailure, TransientError, UsageError
+from trackerctl.errors import Interrupted, PartialFailure, TrackerctlError, TransientError, UsageError
 from trackerctl.cli.context import AppContext
 from trackerctl.cli.runners import confirm, request_body
 
@@ -22,8 +25,8 @@ GRACE = 3.0  # seconds given to the requests under way after Ctrl-C
 
 def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     from trackerctl import bulk
-    from trackerctl.output import BulkResult, bulk_summary
 
+    failed_to = failed_to_file(values.pop("failed_to", None))
     body, items, chunk_size, concurrency = _prepare(app, action, values)
     confirm(app, action, body, what=f"{' '.join(action.command_path)} with {len(items)} ids")
     client = app.client()
@@ -37,6 +40,19 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
 
     job = bulk.BulkJob(call, bulk.STRATEGIES[action.path](body), body, items, chunk_size=chunk_size,
                        concurrency=concurrency, read=read)
+    done: set[Any] = set()  # items succeeded or skipped: the rest are what --failed-to keeps
+    try:
+        _run(app, action, job, items, done)
+    finally:
+        if failed_to is not None and not app.offline:  # whatever ended the job; --dry-run did nothing
+            _write_failed(app, failed_to, [item for item in items if item not in done])
+
+
+def _run(app: AppContext, action: Action, job: Any, items: list[Any], done: set[Any]) -> None:
+    """Run the job, print what it reports, and end with the job's verdict (exit 0, 6, or its error)."""
+    from trackerctl import bulk
+    from trackerctl.output import DONE, BulkResult, bulk_summary
+
     output = app.output
     result = BulkResult()
     counts: Counter[str] = Counter()
@@ -48,6 +64,8 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
         another line is printed."""
         for outcome in outcomes:
             counts[outcome.status] += 1
+            if outcome.status in DONE:
+                done.add(outcome.item)
             if outcome.status == bulk.NOT_DONE and counts[bulk.NOT_DONE] == counts.total():  # nothing else yet
                 held.append(outcome)
                 continue
@@ -58,6 +76,8 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     def collect(outcomes: Any) -> None:
         for outcome in outcomes:
             counts[outcome.status] += 1
+            if outcome.status in DONE:
+                done.add(outcome.item)
             result.outcomes.append(outcome)
 
     streaming = output.format == "jsonl"  # one line per item as it is decided: nothing held
@@ -98,6 +118,41 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     if counts[bulk.FAILED]:
         raise PartialFailure(f"{counts[bulk.FAILED]} of {len(items)} items failed",
                              hint="the result lists each failed item; running the same command again skips what is done")
+
+
+# ---- --failed-to FILE -----------------------------------------------------------------------------
+def failed_to_file(name: str | None) -> Path | None:
+    """--failed-to FILE, checked before anything is sent: refused (exit 2) when FILE cannot be
+    written, a directory, a missing directory, no permission, instead of finding out after the job."""
+    if name is None:
+        return None
+    if name in ("", "-"):
+        raise UsageError("invalid value for --failed-to: give a file name (stdout carries the result)")
+    path = Path(name).expanduser()
+    if path.is_dir():
+        reason = "it is a directory"
+    elif path.exists():
+        reason = "" if os.access(path, os.W_OK) else "permission denied"
+    elif not path.parent.is_dir():
+        reason = f"no directory {path.parent}"
+    else:
+        reason = "" if os.access(path.parent, os.W_OK | os.X_OK) else f"permission denied in {path.parent}"
+    if reason:
+        raise UsageError(f"cannot write --failed-to {name}: {reason}")
+    return path
+
+
+def _write_failed(app: AppContext, path: Path, items: list[Any]) -> None:
+    """The items not done (failed, not done, left by Ctrl-C), in the order asked, one per line as
+    --from-file reads them; an empty file when every item was done (no stale list from a run before)."""
+    try:
+        with open(path, "w", encoding="utf-8") as file:
+            file.writelines(f"{item}\n" for item in items)
+    except OSError as e:
+        raise TrackerctlError(f"cannot write --failed-to {path}: {e.strerror or e}",
+                              hint=f"{len(items)} items were not done; running the same command again finishes them") from None
+    if items:
+        app.output.notice(f"{len(items)} items left to do written to {path}: --from-file {path} runs them again")
 
 
 def run_get_states(app: AppContext, action: Action, values: dict[str, Any]) -> None:

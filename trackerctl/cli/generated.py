@@ -93,6 +93,9 @@ def build_command(action: Action, name: str) -> Command:
                              help=f"Ids per request (at most {action.max_chunk or DEFAULT_LIMIT}).")))
         params.append(_extra("concurrency", str, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."),
                              str(DEFAULT_CONCURRENCY)))
+        if not action.read_only:  # a bulk write: per-item outcomes, some of which may fail
+            params.append(_extra("failed_to", str | None, typer.Option("--failed-to", metavar="FILE",
+                                 help="Write the items not done (failed, not sent) to FILE for --from-file.")))
     if action.paginated:
         params.append(_extra("all", bool, typer.Option("--all", help="Fetch every page; jsonl streams records as pages arrive."), False))
     if action.extra_params:
