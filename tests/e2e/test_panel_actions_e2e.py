@@ -39,7 +39,7 @@ from tests.e2e.test_user_actions_e2e import api_argv, argv_for
 from tests.helpers.environment import NO_KEYRING, isolated_env
 from tests.helpers.spec import spec_file
 from tests.unit.test_sandbox_panel_actions import ERROR_CASES as SANDBOX_ERROR_CASES
-from tests.unit.test_sandbox_panel_actions import ErrorCase as SandboxErrorCase
+from tests.helpers.sandbox import ErrorCase as SandboxErrorCase
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext

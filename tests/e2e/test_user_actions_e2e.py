@@ -46,10 +46,10 @@ from tests.unit.test_sandbox_user_actions import (
     REGISTER,
     REPLACE,
     T,
-    ErrorCase,
     documented_errors,
     login,
 )
+from tests.helpers.sandbox import ErrorCase
 from tests.unit.test_sandbox_user_actions import ERROR_CASES as SANDBOX_ERROR_CASES
 from trackerctl.api.action import Action
 from trackerctl.api.endpoints import REGISTRY, USER_ACTIONS

@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from trackerctl.sandbox.app import Sandbox
+
+Setup = Callable[[Sandbox], None] | None
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """A documented error and the state that causes it, for the emulator's unit tables
+    (tests/unit/test_sandbox_*_actions.py); the e2e tests drive the same cases through the CLI over HTTP."""
+
+    path: str
+    code: int
+    params: dict
+    setup: Setup
+    id: str
+    user: str | None = None  # user API: a login to send the request as (the API key otherwise)
+    via: str = "cli"  # "api": the CLI has no option for these params or refuses them itself: sent with `trackerctl api`
+
+    @property
+    def pair(self) -> tuple[str, int]:
+        """(action, code) as the document names them: register_entry is the platform's register_retry."""
+        return self.path.replace("register_entry", "register_retry"), self.code
+
+
+def error_case(prefix: str, action: str, expected: int, params: dict, setup: Setup = None, *, user: str | None = None,
+               id: str = "", via: str = "cli") -> ErrorCase:
+    return ErrorCase(prefix + action, expected, params, setup, f"{action}-{expected}" + (f"-{id}" if id else ""), user, via)
 
 
 def ok(sb: Sandbox, action: str, params: dict | None = None, **kw: Any) -> dict:

@@ -5,17 +5,16 @@ tariff/change pseudo-code branch by branch under a controlled clock, and permiss
 
 from __future__ import annotations
 
+import functools
 import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.helpers.sandbox import code, ok, one, sql
+from tests.helpers.sandbox import code, error_case, ok, one, sql
 from tests.helpers.spec import spec_file
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.codes import describe
@@ -53,7 +52,6 @@ def source_of(sb: Sandbox, tracker_id: int) -> dict:
 
 # ---- the error catalogue: every (action, code) of the document, from state ------------------------
 
-Setup = Callable[[Sandbox], None] | None
 
 
 def _retry_once(sb: Sandbox) -> None:
@@ -81,26 +79,7 @@ IMPORT = {"equip_id": SEED["equipment"], "factory_preset": False}
 SETTINGS = {"label": "Courier", "deleted": False}
 
 
-@dataclass(frozen=True)
-class ErrorCase:
-    """A documented error and the state that causes it. tests/e2e/test_panel_actions_e2e.py drives
-    the same cases through the CLI over HTTP."""
-
-    path: str
-    code: int
-    params: dict
-    setup: Setup
-    id: str
-    via: str = "cli"  # "api": the CLI has no option for these params or refuses them itself: the e2e test sends them with `trackerctl api`
-
-    @property
-    def pair(self) -> tuple[str, int]:
-        """(action, code) as the document names them: register_entry is the platform's register_retry."""
-        return self.path.replace("register_entry", "register_retry"), self.code
-
-
-def case(action: str, expected: int, params: dict, setup: Setup = None, id: str = "", via: str = "cli") -> ErrorCase:
-    return ErrorCase("panel/tracker/" + action, expected, params, setup, f"{action}-{expected}" + (f"-{id}" if id else ""), via)
+case = functools.partial(error_case, "panel/tracker/")
 
 
 ERROR_CASES = [

@@ -5,15 +5,15 @@ fails for any (action, code) no case produces)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.helpers.sandbox import code, errors, ok, one, sql
+from tests.helpers.sandbox import Setup, code, error_case, errors, ok, one, sql
 from tests.helpers.spec import spec_file
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.codes import describe
@@ -57,7 +57,6 @@ def commands(sb: Sandbox, tracker_id: int) -> list[tuple[str, dict, int]]:
 
 # ---- state a case sets up ----------------------------------------------------------------------------
 
-Setup = Callable[[Sandbox], None] | None
 
 
 def add_sim(sb: Sandbox, iccid: str, phone: str, *, deleted: int = 0) -> None:
@@ -166,23 +165,7 @@ def both(*setups: Callable[[Sandbox], None]) -> Setup:
     return lambda sb: [setup(sb) for setup in setups] and None
 
 
-@dataclass(frozen=True)
-class ErrorCase:
-    """A documented error and the state that causes it. tests/e2e/test_user_actions_e2e.py drives
-    the same cases through the CLI over HTTP."""
-
-    path: str
-    code: int
-    params: dict
-    setup: Setup
-    user: str | None  # a login to send the request as (the API key otherwise)
-    id: str
-    via: str = "cli"  # "api": the CLI refuses these params itself, so the e2e test sends them with `trackerctl api`
-
-
-def case(action: str, expected: int, params: dict, setup: Setup = None, *, user: str | None = None, id: str = "",
-         via: str = "cli") -> ErrorCase:
-    return ErrorCase("tracker/" + action, expected, params, setup, user, f"{action}-{expected}" + (f"-{id}" if id else ""), via)
+case = functools.partial(error_case, "tracker/")
 
 
 T, MISSING = {"tracker_id": SEED["tracker"]}, {"tracker_id": 987654321}
