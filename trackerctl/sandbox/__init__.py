@@ -20,6 +20,10 @@ Every documented error comes from the state that causes it, not from canned answ
                       (register*, replace*), changes.py (corrupt, delete, change_phone, tags/set),
                       commands.py (location_request, raw_command/send, send_command), common.py
     panel_tracker.py  panel/tracker/*    panel_bundle.py   panel/tracker/bundle/*
+    channels.py       the WebSocket channels without a transport: open_channel, ChannelSession;
+                      console.py (/console), subscription.py (/v2/event/subscription);
+                      websocket.py carries them for server.py (the websockets package);
+                      fleet.py moves the fleet (`sandbox serve --move`)
 
 A new action is a decorated function in the module of its API resource (a new module is added to
 `dispatch.ACTION_MODULES`, or, inside the tracker/ package, imported by its `__init__`):

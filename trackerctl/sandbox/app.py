@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trackerctl.sandbox import sessions, wire
 from trackerctl.sandbox.codes import ApiFailure
@@ -30,6 +30,9 @@ from trackerctl.sandbox.faults import Faults, FaultInjector
 from trackerctl.sandbox.seed import generate, seed
 from trackerctl.sandbox.store import Store
 from trackerctl.sandbox.wire import Reply
+
+if TYPE_CHECKING:
+    from trackerctl.sandbox.channels import ChannelSettings
 
 __all__ = ["Faults", "Reply", "Sandbox", "default_db_path", "reset"]
 
@@ -60,7 +63,8 @@ class Sandbox:
         self.store = Store(db_path)
         self.faults = faults or Faults()
         self.implicit_auth = implicit_auth
-        self._injector = FaultInjector(self.faults)
+        self.injector = FaultInjector(self.faults)
+        self.channel_settings: ChannelSettings | None = None  # the WebSocket channels' (channels.py); None: defaults
         self._actions = load_actions()
         self.store.build(seed)
 
@@ -71,13 +75,13 @@ class Sandbox:
     def handle(self, path: str, body: bytes, headers: Mapping[str, str], query: str = "", *, method: str = "POST") -> Reply:
         """Answer one request. Refusals (rate limit, fail rate) are not processed; a drop is
         processed and then marked `drop`; latency is slept last, outside every lock."""
-        decision = self._injector.decide()
+        decision = self.injector.decide()
         if decision.refuse is not None:
             reply = wire.failure(decision.refuse)
         else:
             reply = self._process(method.upper(), path, body, headers, query)
             reply.drop = decision.drop
-        self._injector.delay()
+        self.injector.delay()
         return reply
 
     def _process(self, method: str, path: str, body: bytes, headers: Mapping[str, str], query: str) -> Reply:
@@ -143,6 +147,13 @@ class Sandbox:
         """The sandbox clock, epoch seconds."""
         with self.store.transaction() as conn:
             return Store.now(conn)
+
+    def move_fleet(self, number: int, seconds: float, seed: int = 0) -> int:
+        """One step of `sandbox serve --move` (fleet.py): the connected devices report; returns how many."""
+        from trackerctl.sandbox import fleet
+
+        with self.store.transaction() as conn:
+            return fleet.step(conn, Store.now(conn), number, seconds, seed)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox clock forward (or back, with a negative value)."""

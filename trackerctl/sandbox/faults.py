@@ -1,4 +1,6 @@
 """Fault injection for rehearsals and tests: refusals, rate limiting, dropped answers, latency.
+A WebSocket channel's handshake is a request (refused, rate limited); its frames are not: each one
+sent may be dropped (the socket closed instead) and is delayed by the latency.
 
 Each request draws its fail and drop decisions from one random stream, in arrival order, so a
 `seed` makes a sequential run reproducible. The rate limit is a sliding one-second window over the
@@ -65,6 +67,14 @@ class FaultInjector:
         if fail_draw < f.fail_rate:
             return Decision(8, False)
         return Decision(None, drop_draw < f.drop_rate)
+
+    def drop_frame(self) -> bool:
+        """Whether a WebSocket channel's socket is closed instead of sending one frame (drop_rate,
+        drawn from the same stream as the requests')."""
+        if not self.faults.drop_rate:
+            return False
+        with self._lock:
+            return self._rng.random() < self.faults.drop_rate
 
     def delay(self) -> None:
         """Sleep the configured latency (call with no lock held)."""

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
+import secrets
 import math
 import sqlite3
 from decimal import Decimal
@@ -127,6 +127,7 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 BATCH_DELETE_LIMIT = 500
 BATCH_CLONE_LIMIT = 1000
 REGISTER_RETRY_INTERVAL = 120.0
+CONSOLE_KEY_KEPT = 3600  # console keys older than this (seconds) are forgotten when a new one is issued
 HISTORY_MONTHS = 12
 
 
@@ -340,12 +341,17 @@ def source_update(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @action("panel/tracker/console/connect", api="panel", permission=("trackers", "update"))
 def console_connect(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """A console key and its timestamp; 230 for a deleted or blocked tracker."""
+    """A console key and its timestamp; 230 for a deleted or blocked tracker. The key is random and
+    kept in `console_keys`: the console (channels.py) takes it once, within 60 s, for this
+    tracker's IMEI and the dealer."""
     row = _tracker(ctx, p["tracker_id"])
     if row["deleted"] or row["blocked"]:
         raise ApiFailure(230)
     timestamp = int(ctx.now)
-    key = hashlib.sha1(f"console:{row['id']}:{ctx.dealer_id}:{timestamp}".encode()).hexdigest()
+    key = secrets.token_hex(20)
+    ctx.conn.execute("DELETE FROM console_keys WHERE timestamp < ?", (timestamp - CONSOLE_KEY_KEPT,))
+    ctx.conn.execute("INSERT INTO console_keys (key, tracker_id, device_id, dealer_id, timestamp) VALUES (?, ?, ?, ?, ?)",
+                     (key, row["id"], row["device_id"], ctx.dealer_id, timestamp))
     return {"key": key, "timestamp": timestamp}
 
 

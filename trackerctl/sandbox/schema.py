@@ -9,7 +9,7 @@ or of the seed data: a database of another version is rebuilt and reseeded on fi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # 3: list_models' parent_code, has_auto_registration, has_lbs, ...; coordinates rounded
+SCHEMA_VERSION = 4  # 3: list_models' parent_code, has_auto_registration, has_lbs, ...; coordinates rounded; 4: console_keys
 
 TABLES = """
 CREATE TABLE meta (
@@ -227,6 +227,15 @@ CREATE TABLE commands (                           -- what was sent to devices, f
     payload TEXT NOT NULL,                        -- JSON
     reliable INTEGER NOT NULL DEFAULT 1,
     created REAL NOT NULL
+);
+
+CREATE TABLE console_keys (                       -- panel/tracker/console/connect: single-use, valid 60 s
+    key TEXT PRIMARY KEY,                         -- 40 hex digits
+    tracker_id INTEGER NOT NULL,
+    device_id TEXT NOT NULL,                      -- the IMEI the console opens (source.device_id)
+    dealer_id INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,                   -- as answered, unix seconds (sandbox clock)
+    used REAL                                     -- when a console opened with it; NULL: not yet
 );
 
 CREATE TABLE tracker_activity (                   -- panel/tracker/active/history/list

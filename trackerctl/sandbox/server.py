@@ -4,7 +4,8 @@ Keep-alive connections, TCP_NODELAY on every accepted socket, and each answer wr
 send (status line, headers and body together), so no request waits on Nagle and delayed ACKs.
 Nothing goes to stdout; errors go to stderr, the access log too when asked for. A dropped answer
 (`Reply.drop`) closes the connection without writing a byte. It binds exactly the host and port
-it is given (port 0: a free one, see `base_url`).
+it is given (port 0: a free one, see `base_url`). A GET with `Upgrade: websocket` is one of the
+WebSocket channels (`/console`, `/v2/event/subscription`: channels.py, websocket.py) on the same port.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from trackerctl import __version__
 from trackerctl.sandbox.app import Faults, Sandbox
+from trackerctl.sandbox.channels import ChannelSettings
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -54,8 +56,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + reply.body)
         self.log_request(reply.status, len(reply.body))
 
+    def do_GET(self) -> None:
+        if "websocket" in (self.headers.get("Upgrade") or "").lower():
+            from trackerctl.sandbox.websocket import serve_channel  # the websockets package, on this path only
+
+            serve_channel(self)
+        else:
+            self.do_POST()
+
     # Any other method reaches the sandbox too, which answers 112 "Wrong method".
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
 
     def parse_request(self) -> bool:
         """A fast path for `METHOD TARGET HTTP/1.x` requests; anything else goes to the standard
@@ -219,9 +229,21 @@ def serve(
     *,
     on_ready: Callable[[str], None] | None = None,
     access_log: bool = False,
+    channels: ChannelSettings | None = None,
+    move: float | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; `on_ready(base_url)` once listening."""
-    server = make_server(host, port, Sandbox(db_path, faults=faults), access_log=access_log)
+    """Serve until SIGINT or SIGTERM; `on_ready(base_url)` once listening. `channels` sets the
+    WebSocket channels' heartbeat; `move` makes the fleet drive a step every that many seconds
+    (fleet.py, seeded with the faults' seed)."""
+    sandbox = Sandbox(db_path, faults=faults)
+    sandbox.channel_settings = channels
+    server = make_server(host, port, sandbox, access_log=access_log)
+    mover = None
+    if move is not None:
+        from trackerctl.sandbox.fleet import Mover
+
+        mover = Mover(sandbox, move, faults.seed)
+        mover.start()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -237,6 +259,8 @@ def serve(
             on_ready(server.base_url)
         server.serve_forever(poll_interval=0.5)
     finally:
+        if mover is not None:
+            mover.stop()
         server.server_close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

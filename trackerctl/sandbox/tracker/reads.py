@@ -252,6 +252,17 @@ def _state(ctx: Ctx, source_id: int, connection_status: str, data: sqlite3.Row |
     }
 
 
+def state_object(ctx: Ctx, row: sqlite3.Row, data: sqlite3.Row | None) -> dict[str, Any]:
+    """get_state's state object of a tracker (a records.TRACKER_SELECT row) and its device_data row:
+    what the event subscription sends (subscription.py)."""
+    return _state(ctx, row["source_id"], row["connection_status"], data)
+
+
+def user_time(ctx: Ctx, epoch: float) -> str:
+    """`yyyy-MM-dd HH:mm:ss` in the user's time zone, as answers' `user_time`."""
+    return str(_time(ctx, epoch))
+
+
 @action("tracker/get_state", api="user")
 def get_state(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     row, data = _readable(ctx, p)
