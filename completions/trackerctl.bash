@@ -95,7 +95,7 @@ _trackerctl_node() {
     'profile remove') s='' o='--profile --verbose -v --quiet -q --no-color --help -h' v='--profile' ;;
     'api') s='' o='--field -f --typed-field -F --input --help -h' v='--field -f --typed-field -F --input'; _trackerctl_globals ;;
     'sandbox') s='serve reset' o='--help -h' v='' ;;
-    'sandbox serve') s='' o='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed --verbose -v --quiet -q --no-color --help -h' v='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed' ;;
+    'sandbox serve') s='' o='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed --move --heartbeat --verbose -v --quiet -q --no-color --help -h' v='--host --port --db --fail-rate --drop-rate --latency --rate-limit --seed --move --heartbeat' ;;
     'sandbox reset') s='' o='--trackers --bundles --db --output -o --columns --jq --verbose -v --quiet -q --no-color --help -h' v='--trackers --bundles --db --output -o --columns --jq' ;;
     'completion') s='bash zsh fish install' o='--help -h' v='' ;;
     'completion bash') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;

@@ -1,4 +1,5 @@
-"""`trackerctl sandbox ...`: the API emulator, served over HTTP or reset to fresh seed data."""
+"""`trackerctl sandbox ...`: the API emulator, served over HTTP (and its WebSocket channels) or reset
+to fresh seed data."""
 
 from __future__ import annotations
 
@@ -54,25 +55,33 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on (0: any free port).")] = 8900,
     db: DbOption = None,
     fail_rate: Annotated[float, typer.Option("--fail-rate", metavar="F", help="Share of requests refused unprocessed (HTTP 503, code 8).")] = 0.0,
-    drop_rate: Annotated[float, typer.Option("--drop-rate", metavar="F", help="Share of requests processed, then left without an answer.")] = 0.0,
-    latency: Annotated[int, typer.Option("--latency", metavar="MS", help="Milliseconds added to every answer.")] = 0,
+    drop_rate: Annotated[float, typer.Option("--drop-rate", metavar="F", help="Share of requests processed, then left without an answer (and of WebSocket frames not sent, the socket closed instead).")] = 0.0,
+    latency: Annotated[int, typer.Option("--latency", metavar="MS", help="Milliseconds added to every answer and WebSocket frame.")] = 0,
     rate_limit: Annotated[int | None, typer.Option("--rate-limit", metavar="N", help="Requests per second beyond which the answer is HTTP 429, code 15.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", metavar="N", help="Make the fault decisions reproducible.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", metavar="N", help="Make the fault decisions and --move reproducible.")] = None,
+    move: Annotated[float | None, typer.Option("--move", metavar="SECONDS", help="Every SECONDS the connected trackers report: active ones drive on, idle ones stand (for --watch and the console).")] = None,
+    heartbeat: Annotated[int, typer.Option("--heartbeat", metavar="MS", help="Heartbeat interval of the event subscription; a client silent for ten of them is disconnected.")] = 30000,
 ) -> None:
     """Serve the emulator over HTTP for curl, jq pipelines and tests; Ctrl-C stops it.
 
-    Prints its base URL on stdout. Demo accounts: see `trackerctl sandbox --help` (user demo@example.com /
-    demo, panel 1000 / demo).
+    Prints its base URL on stdout. The same port serves the WebSocket channels: the device console at
+    /console and the event subscription at /v2/event/subscription. Demo accounts: see `trackerctl sandbox
+    --help` (user demo@example.com / demo, panel 1000 / demo).
 
-    Example: trackerctl sandbox serve --port 8900 --latency 50 --rate-limit 100
+    Example: trackerctl sandbox serve --port 8900 --latency 50 --rate-limit 100 --move 1
     """
     from trackerctl.sandbox.app import Faults
+    from trackerctl.sandbox.channels import ChannelSettings
     from trackerctl.sandbox.server import serve as serve_http
 
     if not 0 <= port <= 65535:
         raise UsageError("invalid value for --port: 0 to 65535")
     if latency < 0 or (rate_limit is not None and rate_limit < 1):
         raise UsageError("invalid fault options: --latency >= 0 and --rate-limit >= 1")
+    if move is not None and not 0.05 <= move <= 86400:
+        raise UsageError("invalid value for --move: seconds between 0.05 and 86400, such as 1")
+    if not 10 <= heartbeat <= 3_600_000:
+        raise UsageError("invalid value for --heartbeat: milliseconds between 10 and 3600000, such as 30000")
     faults = Faults(fail_rate=_rate("fail-rate", fail_rate), drop_rate=_rate("drop-rate", drop_rate),
                     latency_ms=latency, rate_limit=rate_limit, seed=seed)
     path = _db(db, app_.env)
@@ -82,7 +91,7 @@ def serve(
         app_.output.notice(f"sandbox serving {url} from {path}; user demo@example.com / demo, panel 1000 / demo; Ctrl-C stops")
 
     try:
-        serve_http(host, port, path, faults, on_ready=ready)
+        serve_http(host, port, path, faults, on_ready=ready, channels=ChannelSettings(heartbeat_ms=heartbeat), move=move)
     except OSError as e:
         raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
