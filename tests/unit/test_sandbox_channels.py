@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.environment import isolated_env
 from tests.helpers.sandbox import ok, sql
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.channels import ChannelRefused, ChannelSettings, open_channel
@@ -440,3 +441,13 @@ def test_the_channels_do_not_import_websockets_and_the_http_path_neither():
             "assert 'websockets' not in sys.modules, 'websockets imported'\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["sandbox", "serve", "--help"], ["--api-url", "sandbox", "-o", "json", "tracker", "list"],
+                                  ["--api-url", "sandbox", "panel", "tracker", "console", "connect", str(FRESH)]])
+def test_help_and_plain_commands_do_not_import_websockets(tmp_path, argv):
+    env = {**isolated_env(tmp_path), "TRACKERCTL_KEYRING": "file"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "trackerctl", *argv], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "websockets" not in {line.rsplit("|", 1)[1].strip().split(".")[0] for line in proc.stderr.splitlines()
+                                if line.startswith("import time:") and "|" in line}

@@ -97,7 +97,7 @@ class ConsoleSession:
     def tick(self, now: float) -> list[str]:
         if not self.watch.changed(now):
             return []
-        with self.sandbox.transaction() as conn:
+        with self.sandbox.store.snapshot() as conn:
             status = status_pairs(conn, self.source_id, self.model, Store.now(conn))
         if status == self.status:
             return []

@@ -73,6 +73,17 @@ class Store:
                 conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
             conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read of the data without the lock (a deferred transaction in WAL mode):
+        requests go on meanwhile. For reads only (the WebSocket channels' looks at changes)."""
+        conn = self.connection()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+
     @staticmethod
     def data_version(conn: sqlite3.Connection) -> int | None:
         """The data's version: another number after any write through `transaction()` or a build

@@ -168,7 +168,7 @@ class SubscriptionSession:
             frames.append(HEARTBEAT)
             self.last_beat = now
         if self.user_id is not None and self.watch.changed(now):
-            with self.sandbox.transaction() as conn:
+            with self.sandbox.store.snapshot() as conn:
                 clock = Store.now(conn)
                 user = conn.execute("SELECT * FROM users WHERE id = ?", (self.user_id,)).fetchone()
                 if user is None or not self._alive(conn, user, clock):
