@@ -243,6 +243,9 @@ def test_a_refused_handshake_is_an_http_status_with_one_line(server):
     assert refused(server, "/console?device=1")[0] == 400
     assert refused(server, "/v2/event/subscription?X-Atmosphere-Transport=sse")[0] == 400
     assert httpx.get(f"{server.url}/tracker/list", timeout=WAIT).json()["status"]["code"] == 4  # plain HTTP as before
+    for headers, status in (({"Upgrade": "websocket"}, 426), ({"Upgrade": "websocket", "Connection": "Upgrade"}, 400)):
+        answer = httpx.get(ws_url(server, "/console").replace("ws:", "http:"), headers=headers, timeout=WAIT)
+        assert answer.status_code == status and answer.text.count("\n") == 1, answer.text  # not a handshake: one line
 
 
 def test_the_server_stops_with_channels_open(server):

@@ -320,6 +320,14 @@ def test_logout_is_an_event_then_the_session_closes(sb):
     assert session.closed and session.close_reason == "session closed"
 
 
+def test_a_session_that_ends_by_the_sandbox_clock_logs_out(sb):
+    hash = ok(sb, "user/auth", {"login": SEED["login_demo"], "password": "demo"})["hash"]
+    session = subscription(sb)
+    subscribe(session, {"type": "state", "trackers": [TRACKER]}, hash=hash)
+    sb.advance_clock(31 * 86400)  # 30 days without a use
+    assert events(Ticks(session)(), "logout") == ["session closed"] and session.closed
+
+
 def test_a_deleted_api_key_and_a_blocked_user_log_out(sb):
     key = ok(sb, "api/key/create", {"title": "watch"}, credential=ok(sb, "user/auth", {
         "login": SEED["login_demo"], "password": "demo"})["hash"])["value"]["hash"]

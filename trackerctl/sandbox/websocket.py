@@ -66,7 +66,14 @@ def _handshake(handler: SandboxHandler, protocol: ServerProtocol, sandbox: Sandb
         return None
     response = protocol.accept(request)
     session: ChannelSession | None = None
-    if response.status_code == 101:
+    if response.status_code != 101:  # not a valid handshake: the protocol's answer, in one line
+        line = (response.body or b"").decode("utf-8", "replace").strip().splitlines()[:1] or [response.reason_phrase]
+        refusal = protocol.reject(response.status_code, line[0] + "\n")
+        for name in ("Upgrade", "Allow"):
+            if name in response.headers:
+                refusal.headers[name] = response.headers[name]
+        response = refusal
+    else:
         path, _, query = handler.path.partition("?")
         decision = sandbox.injector.decide()
         try:
