@@ -244,8 +244,9 @@ def records_of(action: Action, body: dict) -> tuple[list[dict], bool]:
     if action.result is None:
         return [body], True
     found = body[action.result]
-    if isinstance(found, dict) and action.path == "tracker/get_states":
-        return [{"tracker_id": int(k), **v} for k, v in found.items()], False
+    if isinstance(found, dict) and action.path == "tracker/get_states":  # blocked and missing trackers too (section 11)
+        return ([{"tracker_id": int(k), "status": "ok", **v} for k, v in found.items()]
+                + [{"tracker_id": i, "status": s} for s in ("blocked", "not_exist") for i in body.get(s, [])]), False
     return (found, False) if isinstance(found, list) else ([found], True)
 
 
@@ -409,7 +410,7 @@ def test_the_installed_binary_and_a_reset_while_serving(served):
     states = cli(env, "tracker", "get-states", "999119", "999199", "--list-blocked", "--allow-not-exist", "-o", "csv")
     rows = list(csv.reader(io.StringIO(states.stdout)))
     assert states.returncode == 0 and rows[0] == list(REGISTRY.by_path("tracker/get_states").columns)
-    assert [r[0] for r in rows[1:]] == ["999119"]
+    assert [r[:2] for r in rows[1:]] == [["999119", "ok"], ["999199", "blocked"]]
 
 
 # ---- coverage: the document against the CLI and this file ---------------------------------------------

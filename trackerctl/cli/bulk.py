@@ -168,15 +168,7 @@ def run_get_states(app: AppContext, action: Action, values: dict[str, Any]) -> N
     with app.output.progress(len(items), "getting states") as advance:
         answers = bulk.fetch_chunks(call, body, action.bulk_key or "", items, chunk_size=chunk_size,
                                     concurrency=concurrency, progress=advance)
-    app.output.result(bulk.merge_states(answers), records=action.result, columns=state_columns(action))
-
-
-def state_columns(action: Action) -> tuple[str, ...]:
-    """get-states' default columns, `status` (ok, blocked, not_exist) beside `tracker_id`: a blocked or
-    missing tracker's row shows nothing else. (Where the registry's columns do not hold it yet.)"""
-    if "status" in action.columns:
-        return action.columns
-    return (*action.columns[:1], "status", *action.columns[1:])
+    app.output.result(bulk.merge_states(answers), records=action.result, columns=action.columns)
 
 
 # ---- parse and check ----------------------------------------------------------------------------
