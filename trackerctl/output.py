@@ -478,6 +478,12 @@ class Output:
             headers = columns
             rows = [[_shown(c, _lookup(f, r, c)) for c in columns] for r, f in zip(records, flat)]
         if self.terminal.stdout_tty:
+            if not single and not self.columns:  # the defaults, in order of use: the last give way to fit
+                shown = _columns_that_fit(headers, rows, self._console(self.stdout).width)
+                if shown < len(headers):
+                    self.notice(f"{len(headers) - shown} columns left out to fit the terminal: {', '.join(headers[shown:])} "
+                                "(--columns chooses, -o csv shows every default)")
+                    headers, rows = headers[:shown], [row[:shown] for row in rows]
             self._rich_table(headers, rows)
         else:
             self.stdout.write(_plain_table(headers, [[text for text, _ in row] for row in rows]))
@@ -744,6 +750,14 @@ def _fit(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]], wid
         else:
             high = level - 1
     return [max(f, min(n, low)) for f, n in zip(floor, natural)]
+
+
+def _columns_that_fit(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]], width: int, keep: int = 2) -> int:
+    """How many of the leading columns fit `width` (free text shortened as `_fit` does), at least `keep`."""
+    shown = len(headers)
+    while shown > keep and sum(_fit(headers[:shown], [row[:shown] for row in rows], width)) + GAP * (shown - 1) > width:
+        shown -= 1
+    return shown
 
 
 def _one_line(text: str) -> str:

@@ -133,13 +133,20 @@ def test_a_table_fits_without_splitting_what_must_stay_whole(env, argv, single, 
     if single:  # field / value
         names, texts = ["field", "value"], [[h, v] for h, v in zip(header, records[0])]
         free = [[False, is_free_text(h) or v.startswith(("[", "{"))] for h, v in zip(header, records[0])]
-    else:
-        names, texts = header, records
-        free = [[is_free_text(h) or v.startswith(("[", "{")) for h, v in zip(header, row)] for row in records]
+    else:  # the default columns, the last left out (and named on stderr) where they cannot fit
+        starts = [m.start() for m in re.finditer(r"(?:(?<=  )|^)\S", lines[0])]
+        shown = len(starts)
+        assert 2 <= shown <= len(header), lines[0]
+        if shown < len(header):
+            assert f"{len(header) - shown} columns left out to fit the terminal: {', '.join(header[shown:])}" in err
+        names, texts = header[:shown], [row[:shown] for row in records]
+        free = [[is_free_text(h) or v.startswith(("[", "{")) for h, v in zip(names, row)] for row in texts]
     assert len(lines) == 2 + len(texts), f"every row on one line:\n{out}"
     assert set(lines[1]) == {"─"}, "a rule under the header"
     starts = [m.start() for m in re.finditer(r"(?:(?<=  )|^)\S", lines[0])]  # where each header begins
     assert [lines[0][s:].split(" ", 1)[0] for s in starts] == names, f"every header whole, in one line:\n{lines[0]}"
+    if not single and len(names) < len(header):
+        assert max(cell_len(line) for line in lines) <= columns, f"columns were left out, so it fits:\n{out}"
     widths = [b - a - GAP for a, b in zip(starts, starts[1:])] + [cell_len(lines[1]) - starts[-1]]
     for n, (line, row, row_free) in enumerate(zip(lines[2:], texts, free)):
         for i, (shown, whole, is_free) in enumerate(zip(cells_of(line, widths), row, row_free)):
