@@ -387,3 +387,15 @@ def test_not_logged_in_says_how_to_log_in(env, argv, hint):
     result = run(env, "--api-url", "https://api.example.com/v2", *argv)
     assert result.exit_code == 3
     assert f"not logged in to the {argv[0] if argv[0] == 'panel' else 'user'} API" in result.stderr and hint in result.stderr
+
+
+def test_any_error_after_a_signal_is_the_interrupt(monkeypatch):
+    """pydantic-core turns an interrupt that lands in it into a SchemaError with only its text: once a
+    signal has arrived, whatever error follows is reported as the interrupt (exit 130), not a bug."""
+    import trackerctl.cli as entry
+
+    monkeypatch.setattr(entry, "_signalled", False)
+    assert not entry.interrupted_by(ValueError("schema"))
+    assert entry.interrupted_by(RuntimeError("wrapped")) is False
+    monkeypatch.setattr(entry, "_signalled", True)
+    assert entry.interrupted_by(ValueError("Error building schema: KeyboardInterrupt"))

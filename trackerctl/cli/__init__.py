@@ -21,6 +21,7 @@ _mode = _RAISE
 _held = 0
 _reported = False  # "interrupted" has been written
 _installed = False  # main() runs: the handler is ours (not so for a test's in-process CliRunner)
+_signalled = False  # a signal arrived during the run
 
 
 def main() -> None:
@@ -83,10 +84,18 @@ def _install() -> None:
     import atexit
     import signal
 
-    global _mode, _held, _reported, _installed
-    _mode, _held, _reported, _installed = _RAISE, 0, False, True
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)  # cron's `timeout`, service managers: as Ctrl-C
+    global _mode, _held, _reported, _installed, _signalled
+    _mode, _held, _reported, _installed, _signalled = _RAISE, 0, False, True, False
+    both = {signal.SIGINT, signal.SIGTERM}
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:  # both handlers at once: a SIGINT handled before SIGTERM's is set would leave SIGTERM deadly
+        signal.pthread_sigmask(signal.SIG_BLOCK, both)
+    try:
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)  # cron's `timeout`, service managers: as Ctrl-C
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, both)  # a signal that came meanwhile is handled now
     atexit.register(_ignore_signals)  # registered first, so it runs last
     sys.unraisablehook = _unraisable
 
@@ -143,7 +152,8 @@ def _ignore_signals() -> None:
 
 
 def _on_signal(signum: int, frame: object) -> None:
-    global _held
+    global _held, _signalled
+    _signalled = True
     if _mode == _RAISE:
         raise KeyboardInterrupt
     _held += 1
@@ -152,8 +162,11 @@ def _on_signal(signum: int, frame: object) -> None:
 
 
 def interrupted_by(error: BaseException) -> bool:
-    """Whether `error` is a KeyboardInterrupt or wraps one: Python turns an interrupt that lands in
-    some places into another error ('Error calling __set_name__ ...' while a class is made)."""
+    """Whether `error` is a KeyboardInterrupt or wraps one, or came after a signal: Python turns an
+    interrupt that lands in some places into another error ('Error calling __set_name__ ...' while a
+    class is made), and pydantic-core into a SchemaError that keeps only its text."""
+    if _signalled:
+        return True
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
