@@ -10,7 +10,7 @@ import io
 import pytest
 from rich.cells import cell_len
 
-from trackerctl.output import FREE_MIN, GAP, Output, Terminal, _fit, is_free_text
+from trackerctl.output import FREE_MIN, GAP, Output, Terminal, fit, is_free_text
 
 IMEI = "356938035643809"
 TRACKERS = [
@@ -84,4 +84,4 @@ def test_the_field_value_view_shortens_free_text_and_nested_values_only():
 ])
 def test_fit(rows, width, widths):
     headers = ["header", "free"][: len(rows[0])] + ["free2"] * (len(rows[0]) - 2)
-    assert _fit(headers, rows, width) == widths
+    assert fit(headers, rows, width) == widths
