@@ -56,8 +56,9 @@ _trackerctl_node() {
     'panel tracker bundle update') s='' o='--equip-id --help -h' v='--equip-id'; _trackerctl_globals ;;
     'panel tracker clone') s='' o='--label --user-id --help -h' v='--label --user-id'; _trackerctl_globals ;;
     'panel tracker batch-clone') s='' o='--user-id --ignore-existing --no-ignore-existing --from-file --chunk-size --concurrency --failed-to --help -h' v='--user-id --from-file --chunk-size --concurrency --failed-to'; _trackerctl_globals ;;
-    'panel tracker console') s='connect' o='--help -h' v='' ;;
+    'panel tracker console') s='connect open' o='--help -h' v='' ;;
     'panel tracker console connect') s='' o='--help -h' v=''; _trackerctl_globals ;;
+    'panel tracker console open') s='' o='--send --follow --until-reply --timeout --profile --api-url --output -o --jq --ca-bundle --dry-run --verbose -v --quiet -q --no-color --help -h' v='--send --timeout --profile --api-url --output -o --jq --ca-bundle' ;;
     'panel tracker corrupt') s='' o='--corrupt-clones --no-corrupt-clones --help -h' v=''; _trackerctl_globals ;;
     'panel tracker batch-delete-clones') s='' o='--from-file --chunk-size --concurrency --failed-to --help -h' v='--from-file --chunk-size --concurrency --failed-to'; _trackerctl_globals ;;
     'panel tracker delete-clone') s='' o='--help -h' v=''; _trackerctl_globals ;;
@@ -117,6 +118,7 @@ _trackerctl_values() {
     'panel tracker bundle list|--order-by') w='id label status model device_id phone creation_date user_id comment' ;;
     'panel tracker batch-clone|--from-file') d='files' ;;
     'panel tracker batch-clone|--failed-to') d='files' ;;
+    'panel tracker console open|--timeout') : ;;
     'panel tracker batch-delete-clones|--from-file') d='files' ;;
     'panel tracker batch-delete-clones|--failed-to') d='files' ;;
     'panel tracker list|--clones-filter') w='exclude_clones only_include_clones not_set' ;;

@@ -221,14 +221,18 @@ function __trackerctl_node
             set -g __trackerctl_v '--user-id' '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker console'
-            set -g __trackerctl_s 'connect'
-            set -g __trackerctl_sd 'Get a key to connect to a tracker\'s command console'
+            set -g __trackerctl_s 'connect' 'open'
+            set -g __trackerctl_sd 'Get a key to connect to a tracker\'s command console' 'Open a tracker\'s device console: send commands and print what the...'
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'panel tracker console connect'
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
+        case 'panel tracker console open'
+            set -g __trackerctl_o '--send' '--follow' '--until-reply' '--timeout' '--profile' '--api-url' '--output' '-o' '--jq' '--ca-bundle' '--dry-run' '--verbose' '-v' '--quiet' '-q' '--no-color' '--help' '-h'
+            set -g __trackerctl_od 'A command for the device, sent once the console is open (at most 300...' 'Keep printing until Ctrl-C' 'End after the reply to the last --send' 'End after this long without a frame; also bounds opening the console' 'Stored profile to use (default: default)' 'eu, us, me, sandbox, or a base URL' 'Output format (default: table on a terminal, else json)' 'Output format (default: table on a terminal, else json)' 'Filter the JSON output with a jq expression (implies -o json)...' 'CA certificates to trust (private CAs)' 'Print the requests that would be sent; send nothing' 'Trace requests and responses on stderr (credentials masked)' 'Trace requests and responses on stderr (credentials masked)' 'No progress bars, no notices' 'No progress bars, no notices' 'Plain text, no colour (so does NO_COLOR set to anything but empty)' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--send' '--timeout' '--profile' '--api-url' '--output' '-o' '--jq' '--ca-bundle'
         case 'panel tracker corrupt'
             set -g __trackerctl_o '--corrupt-clones' '--no-corrupt-clones' '--help' '-h'
             set -g __trackerctl_od 'Corrupt the tracker\'s clones as well' 'Corrupt the tracker\'s clones as well' 'Show the help and exit' 'Show the help and exit'
@@ -447,6 +451,8 @@ function __trackerctl_values
             set -g __trackerctl_d files
         case 'panel tracker batch-clone|--failed-to'
             set -g __trackerctl_d files
+        case 'panel tracker console open|--timeout'
+            true
         case 'panel tracker batch-delete-clones|--from-file'
             set -g __trackerctl_d files
         case 'panel tracker batch-delete-clones|--failed-to'

@@ -38,6 +38,7 @@ PROFILE_KEYS: dict[str, type] = {
     "timeout": float,
     "allow_http": bool,
     "ca_bundle": str,
+    "console_url": str,  # the device console's ws(s):// URL, when the platform's is not the default (cli/console.py)
     "login": str,  # user-API login (e-mail): not a secret; remembered for renewals and prompts
     "panel_login": str,  # panel login (dealer id)
 }

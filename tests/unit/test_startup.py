@@ -22,13 +22,14 @@ def imported(*argv: str) -> set[str]:
 
 def test_version_imports_nothing_heavy():
     mods = imported("--version")
-    assert not mods & {"typer", "rich", "httpx", "pydantic", "keyring", "jq"}
+    assert not mods & {"typer", "rich", "httpx", "pydantic", "keyring", "jq", "websockets"}
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["tracker", "read", "--help"], ["panel", "tracker", "list", "--help"], ["auth", "login", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["tracker", "read", "--help"], ["panel", "tracker", "list", "--help"], ["auth", "login", "--help"],
+                                  ["panel", "tracker", "console", "open", "--help"]])
 def test_help_needs_no_typer_pydantic_httpx_keyring_or_rich(argv):
     """Help pages come from trackerctl/cli/help.json (trackerctl.cli.help), before Typer is imported."""
-    heavy = {"typer", "pydantic", "httpx", "keyring", "rich", "jq"}
+    heavy = {"typer", "pydantic", "httpx", "keyring", "rich", "jq", "websockets"}
     assert not imported(*argv) & heavy, imported(*argv) & heavy
 
 
@@ -55,6 +56,16 @@ def test_jq_is_imported_only_for_jq(monkeypatch, tmp_path):
     assert "jq" not in imported("--api-url", "sandbox", "tracker", "list")
     assert "jq" not in imported("--api-url", "sandbox", "tracker", "list", "-o", "csv", "--columns", "id,label")
     assert "jq" in imported("--api-url", "sandbox", "tracker", "list", "--jq", ".list[].id")
+
+
+def test_websockets_is_imported_only_to_open_a_socket(monkeypatch, tmp_path):
+    """The live channels' library (trackerctl/api/channel.py) loads when a console is opened over
+    the network, and on no plain command of the panel or its console group."""
+    monkeypatch.setenv("TRACKERCTL_SANDBOX_DB", str(tmp_path / "s.sqlite"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
+    assert "websockets" not in imported("--api-url", "sandbox", "panel", "tracker", "list", "-o", "json")
+    assert "websockets" not in imported("--api-url", "sandbox", "panel", "tracker", "console", "connect", "134537", "-o", "json")
 
 
 def test_a_call_that_gives_no_parameter_needs_no_pydantic(monkeypatch):

@@ -42,13 +42,17 @@ GROUP_HELP: dict[tuple[str, ...], str] = {
 }
 
 
-def registry_group(prefix: tuple[str, ...], overrides: dict[str, Any] | None = None) -> LazyGroup:
+def registry_group(prefix: tuple[str, ...], overrides: dict[str, Any] | None = None,
+                   extra: dict[tuple[str, ...], tuple[Any, str]] | None = None) -> LazyGroup:
     """The group at `prefix` of the command tree, with every action (and alias) below it.
 
     `overrides` maps a leaf's name to a loader of a hand-written command, for the few whose
-    arguments the registry cannot express (`tracker get-state ID... --watch`).
+    arguments the registry cannot express (`tracker get-state ID... --watch`). `extra` adds
+    hand-written commands that are no action, by their path below `prefix`: (loader, one line)
+    (`panel tracker console open`).
     """
     overrides = overrides or {}
+    extra = extra or {}
     children: dict[str, tuple[Any, str]] = {}
     for action in REGISTRY.under(prefix):
         for path in (action.command_path, *action.aliases):
@@ -61,7 +65,9 @@ def registry_group(prefix: tuple[str, ...], overrides: dict[str, Any] | None = N
                 children[name] = (overrides.get(name) or _leaf_loader(action, path), action.summary)
             else:
                 sub = prefix + (name,)
-                children[name] = (_group_loader(sub), group_help(sub))
+                below = {p[1:]: e for p, e in extra.items() if p[0] == name and len(p) > 1}
+                children[name] = (_group_loader(sub, below), group_help(sub))
+    children.update((path[0], entry) for path, entry in extra.items() if len(path) == 1)
     return LazyGroup(name=prefix[-1], children=children, help=group_help(prefix), no_args_is_help=True)
 
 
@@ -74,8 +80,8 @@ def group_help(prefix: tuple[str, ...]) -> str:
     return GROUP_HELP.get(prefix, f"{' '.join(prefix)} commands.")
 
 
-def _group_loader(prefix: tuple[str, ...]) -> Any:
-    return lambda: registry_group(prefix)
+def _group_loader(prefix: tuple[str, ...], extra: dict[tuple[str, ...], tuple[Any, str]] | None = None) -> Any:
+    return lambda: registry_group(prefix, extra=extra)
 
 
 def _leaf_loader(action: Action, path: tuple[str, ...]) -> Any:

@@ -36,6 +36,7 @@ ENVIRONMENT: list[tuple[str, str]] = [
      "The same for the dealer panel, whose sessions end after 24 hours."),
     ("TRACKERCTL_CONFIG", "The path of the config file."),
     ("TRACKERCTL_KEYRING", "0, off or file: keep secrets in the credentials file instead of the OS keyring."),
+    ("TRACKERCTL_CONSOLE_URL", "The device console's ws:// or wss:// URL for `panel tracker console open`, over the profile's console_url and the one the API URL implies."),
     ("TRACKERCTL_SANDBOX_DB", "The SQLite file of the sandbox (--api-url sandbox)."),
     ("HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY",
      "A proxy to send requests through, and the hosts to reach directly (any case; as curl reads them)."),
