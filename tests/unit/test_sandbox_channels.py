@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.environment import isolated_env
+from tests.helpers.inprocess import run_cli
 from tests.helpers.sandbox import ok, sql
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.channels import ChannelRefused, ChannelSettings, open_channel
@@ -459,3 +460,13 @@ def test_help_and_plain_commands_do_not_import_websockets(tmp_path, argv):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "websockets" not in {line.rsplit("|", 1)[1].strip().split(".")[0] for line in proc.stderr.splitlines()
                                 if line.startswith("import time:") and "|" in line}
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--move", "0"], "invalid value for --move"),
+    (["--move", "-1"], "invalid value for --move"),
+    (["--heartbeat", "5"], "invalid value for --heartbeat"),
+])
+def test_sandbox_serve_refuses_bad_channel_options(tmp_path, option, message):
+    ran = run_cli(isolated_env(tmp_path), "sandbox", "serve", "--port", "0", *option)
+    assert ran.returncode == 2 and message in ran.stderr and ran.stdout == ""
