@@ -365,6 +365,14 @@ def test_state_batch_sends_all_at_once_then_changes_at_most_once_per_rate_limit(
     assert events(tick(1.0), "state_batch") == []  # nothing new
 
 
+def test_a_tracker_registered_after_a_state_batch_of_all_comes_in_the_next_batch(sb):
+    session = subscription(sb)
+    subscribe(session, {"type": "state_batch", "target": {"type": "all"}, "rate_limit": "1s"})
+    new = ok(sb, "tracker/register_quick", {"label": "New", "group_id": 0, "imei": SEED["bundle_imei"]})["value"]
+    (batch,) = events(Ticks(session)(), "state_batch")
+    assert [s["source_id"] for s in batch] == [new["source"]["id"]]
+
+
 def test_state_batch_of_selected_trackers_compact(sb):
     session = subscription(sb)
     response, batch = subscribe(session, {"type": "state_batch", "target": {"type": "selected", "tracker_ids": [IDLE, 5]},

@@ -233,7 +233,7 @@ class SubscriptionSession:
             else:
                 self.batch = _Batch(None if r.trackers is None else set(r.trackers), r.rate, r.compact)
         data = {r.type: {"success": True, "value": self._values(ctx, r)} for r in requests}
-        self._refresh(ctx)
+        self._refresh(ctx, subscribing=True)
         rows = _rows(ctx.conn, new_state)
         for source in dict.fromkeys(rows[i]["source_id"] for i in new_state if i in rows):
             if self.status.get(source) == "normal" and source in self.state_sources:
@@ -274,9 +274,10 @@ class SubscriptionSession:
 
     # ---- changes ---------------------------------------------------------------------------------
 
-    def _refresh(self, ctx: Ctx) -> None:
+    def _refresh(self, ctx: Ctx, *, subscribing: bool = False) -> None:
         """Look at what the session watches: lifecycle events for block, unblock and corrupt; the
-        states that changed to the state queue and the batch."""
+        states that changed to the state queue and the batch, and those of trackers watched anew
+        (one registered since a state_batch of all), unless `subscribing` (which sends its own)."""
         self.user_time = user_time(ctx, ctx.now)
         rows = _rows(ctx.conn, [*self.state_ids, *(self.batch.selected or () if self.batch else ())])
         if self.batch is not None and self.batch.selected is None:
@@ -299,7 +300,9 @@ class SubscriptionSession:
             before, previous = self.status.get(source), self.states.get(source)
             self.status[source], self.states[source] = status, state
             if before is None:
-                continue  # newly watched: _subscribe sends what is due
+                if state is not None and not subscribing:
+                    self._changed(source, state)
+                continue
             event = _LIFECYCLE.get((before, status))
             if event is not None:
                 self.outbox.append(self._event("lifecycle", {"source_id": source, "lifecycle_event": event}))

@@ -3,12 +3,13 @@ connection the HTTP server accepted, with the `websockets` package's sans-I/O se
 framing here). Imported only when a request asks for `Upgrade: websocket`.
 
 The handshake is a request for the fault options (refused with 503 at --fail-rate, 429 beyond
---rate-limit); a refused one (ChannelRefused, a bad handshake) is an HTTP error status with one
-line of text. Once open, the loop waits for client data at most `wait_hint()` seconds, hands each
-text message (fragments joined) to `received()`, then `tick()`s, and sends what they return, each
-frame delayed by --latency and, at --drop-rate, the socket closed instead (the client sees the
-connection drop, no close frame). A client message over MAX_MESSAGE bytes is closed with 1009, a
-binary one with 1003, text that is not UTF-8 with 1007, bytes that are no WebSocket frame with 1002.
+--rate-limit, answered after --latency); a refused one (ChannelRefused, a bad handshake) is an
+HTTP error status with one line of text. Once open, the loop waits for client data at most
+`wait_hint()` seconds, hands each text message (fragments joined) to `received()`, then `tick()`s,
+and sends what they return, each frame delayed by --latency and, at --drop-rate, the socket closed
+instead (the client sees the connection drop, no close frame). A client message over MAX_MESSAGE
+bytes is closed with 1009, a binary one with 1003, text that is not UTF-8 with 1007, bytes that
+are no WebSocket frame with 1002.
 A session that ends (`closed`) is closed with 1000 and its reason.
 """
 
@@ -85,6 +86,7 @@ def _handshake(handler: SandboxHandler, protocol: ServerProtocol, sandbox: Sandb
             response = protocol.reject(e.status, e.reason + "\n")
             if e.status == 429:
                 response.headers["Retry-After"] = "1"
+    sandbox.injector.delay()  # --latency: the handshake's answer too
     protocol.send_response(response)
     handler.log_request(response.status_code)
     return session
