@@ -92,7 +92,7 @@ _trackerctl_node() {
     'profile list') s='' o='--profile --output -o --columns --jq --verbose -v --quiet -q --no-color --help -h' v='--profile --output -o --columns --jq' ;;
     'profile show') s='' o='--profile --output -o --columns --jq --verbose -v --quiet -q --no-color --help -h' v='--profile --output -o --columns --jq' ;;
     'profile use') s='' o='--profile --verbose -v --quiet -q --no-color --help -h' v='--profile' ;;
-    'profile set') s='' o='--api-url --output -o --timeout --allow-http --no-allow-http --ca-bundle --login --panel-login --profile --verbose -v --quiet -q --no-color --help -h' v='--api-url --output -o --timeout --ca-bundle --login --panel-login --profile' ;;
+    'profile set') s='' o='--api-url --output -o --timeout --allow-http --no-allow-http --ca-bundle --login --panel-login --console-url --profile --verbose -v --quiet -q --no-color --help -h' v='--api-url --output -o --timeout --ca-bundle --login --panel-login --console-url --profile' ;;
     'profile remove') s='' o='--profile --verbose -v --quiet -q --no-color --help -h' v='--profile' ;;
     'api') s='' o='--field -f --typed-field -F --input --help -h' v='--field -f --typed-field -F --input'; _trackerctl_globals ;;
     'sandbox') s='serve reset' o='--help -h' v='' ;;

@@ -12,7 +12,8 @@ import pytest
 from websockets.sync.server import ServerConnection
 
 from tests.helpers.console import STATUS, Console, send
-from trackerctl.api.channel import ChannelError, SessionChannel, WebSocketChannel, check_url, console_query, console_url, tls_context
+from trackerctl.api.channel import ChannelError, SessionChannel, WebSocketChannel, check_url, console_query, console_url
+from trackerctl.api.connection import tls_context
 from trackerctl.errors import UsageError
 
 

@@ -77,3 +77,22 @@ def test_the_error_for_an_unknown_profile_suggests_or_falls_back(tmp_path):
     assert near.hint == "did you mean 'work'? (`trackerctl profile list` shows them all)"
     assert cfg.no_such_profile("zzzz").hint == "see `trackerctl profile list`"
     assert cfg.no_such_profile("zzzz", otherwise="create it").hint == "create it"
+
+
+def test_profile_set_console_url_is_checked_like_the_console_checks_it(tmp_path):
+    """`profile set --console-url`: ws:// only to loopback (or with allow_http), as `console open` requires."""
+    from typer.testing import CliRunner
+
+    from trackerctl.cli.app import build_cli
+    from trackerctl.cli.context import AppContext
+
+    env = {"TRACKERCTL_CONFIG": str(tmp_path / "config.toml")}
+
+    def run(*argv: str):
+        return CliRunner().invoke(build_cli(), ["profile", "set", "lab", *argv], obj=AppContext(env=env))
+
+    refused = run("--console-url", "ws://10.0.0.5:8383/console")
+    assert refused.exit_code == 2 and "refusing plain ws://" in refused.stderr and not (tmp_path / "config.toml").exists()
+    assert run("--console-url", "ws://10.0.0.5:8383/console", "--allow-http").exit_code == 0
+    assert run("--console-url", "wss://panel.example.com/console").exit_code == 0
+    assert Config.load(tmp_path / "config.toml").profiles["lab"]["console_url"] == "wss://panel.example.com/console"

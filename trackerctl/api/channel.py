@@ -3,7 +3,7 @@
 
 - `WebSocketChannel.open(url, ...)`: a socket, through websockets' synchronous client. Its opening
   (TCP, TLS, the HTTP upgrade) is bounded by `timeout`; TLS trusts what the HTTP client trusts
-  (`tls_context`); the client sends no pings (the platform's web panel sends no heartbeat either).
+  (`trackerctl.api.connection.tls_context`); the client sends no pings (the platform's web panel sends no heartbeat either).
 - `SessionChannel(session)`: an in-process session for `--api-url sandbox`, an object with
   `closed`, `close_reason`, `opened()`, `received(text)`, `tick(now)` and `wait_hint()` (the
   sandbox's `open_channel` makes them; `now` is time.monotonic()): the frames it gives back are
@@ -20,7 +20,6 @@ its query (`console_query`). `websockets` is imported only when a socket is open
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -114,6 +113,8 @@ class WebSocketChannel:
         from websockets.exceptions import InvalidStatus, WebSocketException
         from websockets.sync.client import connect
 
+        from trackerctl.api.connection import tls_context
+
         where = shown(url)
         stack = ExitStack()  # connect() is a context manager ("with connect(...) as websocket")
         try:
@@ -163,22 +164,6 @@ class WebSocketChannel:
             self._stack.close()
         else:
             self._ws.close()
-
-
-def tls_context(verify: Any) -> Any:
-    """The SSLContext the HTTP client uses for `verify` (`trackerctl.api.connection.Pool._tls`'s
-    rule): the one given (`--ca-bundle`), else SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's bundle."""
-    import ssl
-
-    if isinstance(verify, ssl.SSLContext):
-        return verify
-    if os.environ.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-    if os.environ.get("SSL_CERT_DIR"):
-        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _status(response: Any) -> str:

@@ -245,24 +245,29 @@ class Pool:
 
     @functools.cached_property
     def _tls(self) -> "ssl.SSLContext":
-        """The SSLContext httpx would build for `verify` (True, False or an SSLContext), built once."""
-        import ssl
+        return tls_context(self._verify)
 
-        verify = self._verify
-        if isinstance(verify, ssl.SSLContext):
-            return verify
-        if verify is False:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-            return ctx
-        if os.environ.get("SSL_CERT_FILE"):
-            return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-        if os.environ.get("SSL_CERT_DIR"):
-            return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
-        import certifi
 
-        return ssl.create_default_context(cafile=certifi.where())
+def tls_context(verify: Any) -> "ssl.SSLContext":
+    """The SSLContext httpx would build for `verify` (True, False or an SSLContext): the one given
+    (`--ca-bundle`), else SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's bundle. The HTTP pool and
+    the WebSocket channels (`trackerctl.api.channel`) trust the same."""
+    import ssl
+
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is False:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _readable(sock: socket.socket | None) -> bool:

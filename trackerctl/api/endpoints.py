@@ -608,8 +608,8 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         "Get a key to connect to a tracker's command console.",
         (TRACKER_ID,),
         description=(
-            "Connect with wss://ws.navixy.com/console?device=<tracker_id>&key=<key>&timestamp=<timestamp>"
-            "&dealer_id=<dealer_id>."
+            "The key opens the console once, within 60 s: `trackerctl panel tracker console open` does it all "
+            "(wss://<the region's panel host>/console?device=<IMEI>&key=<key>&timestamp=<timestamp>&dealer_id=<dealer id>)."
         ),
         permission="trackers: update",
         example="trackerctl panel tracker console connect 134537 -o json | jq -r .key",

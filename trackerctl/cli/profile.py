@@ -76,6 +76,7 @@ def set_(
     ca_bundle: Annotated[str | None, typer.Option("--ca-bundle", help="CA certificates to trust.", metavar="PATH")] = None,
     login: Annotated[str | None, typer.Option("--login", help="User-API login (e-mail), used for renewals.", metavar="LOGIN")] = None,
     panel_login: Annotated[str | None, typer.Option("--panel-login", help="Panel login (dealer id).", metavar="LOGIN")] = None,
+    console_url: Annotated[str | None, typer.Option("--console-url", help="The device console's ws(s):// URL, where it is not the platform's default.", metavar="URL")] = None,
 ) -> None:
     """Create profile NAME or change its settings. Secrets are never stored here: see `trackerctl auth login`.
 
@@ -87,7 +88,7 @@ def set_(
 
     check_profile_name(name)
     given = {"api_url": api_url, "output": output, "timeout": timeout, "allow_http": allow_http, "ca_bundle": ca_bundle,
-             "login": login, "panel_login": panel_login}
+             "login": login, "panel_login": panel_login, "console_url": console_url}
     given = {k: v for k, v in given.items() if v is not None}
     if output is not None and output not in FORMATS:
         raise UsageError(f"invalid value for --output: {output!r} is not one of {', '.join(FORMATS)}")
@@ -102,6 +103,10 @@ def set_(
         settings = {**config.profiles.get(name, {}), **given}
         if "api_url" in settings:
             resolve_base_url(settings["api_url"], allow_http=bool(settings.get("allow_http")))
+        if "console_url" in settings:
+            from trackerctl.api.channel import check_url
+
+            check_url(settings["console_url"], "--console-url", allow_http=bool(settings.get("allow_http")))
         if not settings and name not in BUILTIN_PROFILES and name not in config.profiles:
             raise UsageError("nothing to set: give at least one option, such as --api-url")
         config.profiles[name] = settings
