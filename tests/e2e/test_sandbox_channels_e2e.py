@@ -104,11 +104,10 @@ def test_the_console_exchange(server):
         status = next_json(ws)
         assert status["type"] == "status" and dict(status["data"])["Location valid"] == "yes"
         ws.send("getinfo")
-        assert next_json(ws) == {"type": "output", "msg": "getinfo"}
         reply = next_json(ws)
-        assert reply["type"] == "output" and "IMEI:356938035643809" in reply["msg"]
+        assert reply["type"] == "output" and reply["msg"].startswith("getinfo\nIMEI:356938035643809 ")
         ws.send("setparam 101:4")
-        assert [next_json(ws)["msg"], next_json(ws)["msg"]] == ["setparam 101:4", "New value 101:4"]
+        assert next_json(ws) == {"type": "output", "msg": "setparam 101:4\nNew value 101:4"}
 
 
 def test_a_console_key_once_and_within_60_seconds(server):

@@ -75,15 +75,15 @@ def test_the_status_names_follow_the_model(sb):
     assert "GSM Level" not in phone and "Digital input 1" not in phone
 
 
-def test_a_command_is_echoed_then_answered(sb):
+def test_a_command_is_answered_by_one_output_frame_echo_then_reply(sb):
     session = open_console(sb)
-    echo, reply = decoded(session.received("getinfo"))
-    assert echo == {"type": "output", "msg": "getinfo"}
-    assert reply["type"] == "output" and "356938035643809" in reply["msg"] and "FW:03.28" in reply["msg"]
-    assert decoded(session.received("setparam 101:4")) == [{"type": "output", "msg": "setparam 101:4"},
-                                                            {"type": "output", "msg": "New value 101:4"}]
-    assert decoded(session.received("getparam 101"))[1]["msg"] == "Param ID:101 Value:4"
-    assert decoded(session.received("getgps"))[1]["msg"].startswith("GPS:1 Sat:9 Lat:52.")
+    (reply,) = decoded(session.received("getinfo"))
+    echo, answer = reply["msg"].split("\n")
+    assert reply["type"] == "output" and echo == "getinfo"  # the message that contains the command is its reply
+    assert "IMEI:356938035643809" in answer and "FW:03.28" in answer
+    assert decoded(session.received("setparam 101:4")) == [{"type": "output", "msg": "setparam 101:4\nNew value 101:4"}]
+    assert decoded(session.received("getparam 101"))[0]["msg"] == "getparam 101\nParam ID:101 Value:4"
+    assert decoded(session.received("getgps"))[0]["msg"].startswith("getgps\nGPS:1 Sat:9 Lat:52.")
     kept = [json.loads(p)["command"] for (p,) in sql(sb, "SELECT payload FROM commands WHERE kind = 'console' ORDER BY id")]
     assert kept == ["getinfo", "setparam 101:4", "getparam 101", "getgps"]
 
@@ -97,14 +97,14 @@ def test_a_command_is_echoed_then_answered(sb):
     ("getinfo " + "x" * COMMAND_LIMIT, f"ERROR: command longer than {COMMAND_LIMIT} characters"),
 ])
 def test_a_command_the_device_does_not_take_gets_an_error_line(sb, command, error):
-    echo, reply = decoded(open_console(sb).received(command))
-    assert echo["msg"] == command and reply == {"type": "output", "msg": error}
+    (reply,) = decoded(open_console(sb).received(command))
+    assert reply == {"type": "output", "msg": f"{command}\n{error}"}
 
 
 def test_setdigout_changes_the_outputs_and_a_status_frame_follows(sb):
     session = open_console(sb, IDLE)
     assert dict(decoded(session.opened())[0]["data"])["Digital output 1"] == "1"
-    assert decoded(session.received("setdigout 0"))[1]["msg"] == "DOUT1:0"
+    assert decoded(session.received("setdigout 0"))[0]["msg"] == "setdigout 0\nDOUT1:0"
     (status,) = decoded(session.tick(1.0))
     assert dict(status["data"])["Digital output 1"] == "0"
     assert ok(sb, "tracker/get_state", {"tracker_id": IDLE})["state"]["outputs"] == [False]

@@ -8,11 +8,14 @@ Frames, each a JSON object: on open a `status` frame, `{"type": "status", "data"
 ...]}`, every value a string, the names from the device's state and its model (GSM Level only for
 a model with a GSM module, as many digital inputs and outputs and analog inputs as the model has);
 another whenever the device's state changes (`sandbox serve --move`, a command through the API).
-Each client text frame is one command: answered by an `output` frame echoing it as sent, then one
-`output` frame with the device's reply. The commands are those of the common SMS/GPRS command set
-(COMMANDS); anything else gets an error line, as the device would. Every command is kept in the
-`commands` table (kind `console`); `getparam` reads back the last `setparam`, and `setdigout`
-changes the outputs that `tracker/get_state` shows.
+Each client text frame is one command, answered by one `output` frame: the command echoed as sent,
+a newline, and the device's reply (`setparam 101:4` -> two lines, `setparam 101:4` and `New value
+101:4`). One frame, not an echo frame and then a reply frame: by the document, the message that
+contains the last command sent is its reply, so a frame with the echo alone would pass for the
+reply. The commands are those of the common SMS/GPRS command set (COMMANDS); anything else gets an
+error line, as the device would. Every command is kept in the `commands` table (kind `console`);
+`getparam` reads back the last `setparam`, and `setdigout` changes the outputs that
+`tracker/get_state` shows.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ class ConsoleSession:
         command = text.strip()
         with self.sandbox.transaction() as conn:
             reply = self._reply(conn, command, Store.now(conn))
-        return [frame({"type": "output", "msg": text}), frame({"type": "output", "msg": reply})]
+        return [frame({"type": "output", "msg": f"{text}\n{reply}"})]
 
     def tick(self, now: float) -> list[str]:
         if not self.watch.changed(now):
