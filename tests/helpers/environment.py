@@ -26,3 +26,14 @@ def isolated_env(root: Path, *, repo: Path = REPO, **extra: str) -> dict[str, st
     )
     env.update(extra)
     return env
+
+
+def context_env(root: Path, **extra: str) -> dict[str, str]:
+    """The environment of an in-process run (`AppContext(env=...)` under CliRunner): its own config and
+    sandbox, the credentials file instead of a keyring; `extra` adds TRACKERCTL_API_URL and the like."""
+    return {
+        "TRACKERCTL_CONFIG": str(root / "cfg" / "config.toml"),
+        "TRACKERCTL_SANDBOX_DB": str(root / "sandbox.sqlite"),
+        "TRACKERCTL_KEYRING": "file",
+        **extra,
+    }

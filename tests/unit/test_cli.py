@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers.environment import context_env
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
 
@@ -16,13 +17,7 @@ HASH = "a6aa75587e5c59c32d347da438505fc3"
 
 @pytest.fixture
 def env(tmp_path):
-    return {
-        "TRACKERCTL_CONFIG": str(tmp_path / "cfg" / "config.toml"),
-        "TRACKERCTL_SANDBOX_DB": str(tmp_path / "sandbox.sqlite"),
-        "TRACKERCTL_KEYRING": "file",
-        "TRACKERCTL_HASH": HASH,
-        "TRACKERCTL_PANEL_HASH": "b" * 32,
-    }
+    return context_env(tmp_path, TRACKERCTL_HASH=HASH, TRACKERCTL_PANEL_HASH="b" * 32)
 
 
 def run(env, *args, input=None):

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.helpers.spec import spec_file
+from tests.helpers.environment import context_env
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
@@ -23,11 +24,7 @@ from trackerctl.errors import UsageError
 
 @pytest.fixture
 def env(tmp_path):
-    return {
-        "TRACKERCTL_CONFIG": str(tmp_path / "cfg" / "config.toml"),
-        "TRACKERCTL_SANDBOX_DB": str(tmp_path / "sandbox.sqlite"),
-        "TRACKERCTL_KEYRING": "file",
-    }
+    return context_env(tmp_path)
 
 
 def run(env, *args, terminal=None):

@@ -16,6 +16,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers.environment import context_env
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
 from trackerctl.output import Terminal
@@ -28,12 +29,7 @@ WIDE = Terminal(stdout_tty=True, stderr_tty=False, width=200, no_color=True)
 
 @pytest.fixture
 def env(tmp_path):
-    return {
-        "TRACKERCTL_CONFIG": str(tmp_path / "cfg" / "config.toml"),
-        "TRACKERCTL_SANDBOX_DB": str(tmp_path / "sandbox.sqlite"),
-        "TRACKERCTL_KEYRING": "file",
-        "TRACKERCTL_API_URL": "sandbox",
-    }
+    return context_env(tmp_path, TRACKERCTL_API_URL="sandbox")
 
 
 def run(env, *args, terminal=None):

@@ -14,6 +14,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers.environment import context_env
 from trackerctl.cli.app import build_cli
 from trackerctl.cli.context import AppContext
 from trackerctl.output import Terminal
@@ -27,12 +28,7 @@ PIPED = Terminal()
 
 @pytest.fixture
 def env(tmp_path):
-    return {
-        "TRACKERCTL_CONFIG": str(tmp_path / "cfg" / "config.toml"),
-        "TRACKERCTL_SANDBOX_DB": str(tmp_path / "sandbox.sqlite"),
-        "TRACKERCTL_KEYRING": "file",
-        "TRACKERCTL_API_URL": "sandbox",
-    }
+    return context_env(tmp_path, TRACKERCTL_API_URL="sandbox")
 
 
 def run(env, *args, input=None, terminal=PIPED):
