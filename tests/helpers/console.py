@@ -74,3 +74,19 @@ class Console:
 
 def send(ws: ServerConnection, frame: dict) -> None:
     ws.send(json.dumps(frame))
+
+
+@contextmanager
+def consoles() -> Iterator[Callable[..., Console]]:
+    """`start(behave, **options)` starts a console server; every one started is stopped at the end."""
+    started: list[Console] = []
+
+    def start(behave: Callable[[ServerConnection, Console], None], **options) -> Console:
+        started.append(Console(behave, options))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for c in started:
+            c.stop()

@@ -7,11 +7,12 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from websockets.sync.server import ServerConnection
 
-from tests.helpers.console import STATUS, Console, send
+from tests.helpers.console import STATUS, consoles, Console, send
 from trackerctl.api.channel import ChannelError, SessionChannel, WebSocketChannel, check_url, console_query, console_url
 from trackerctl.api.connection import tls_context
 from trackerctl.errors import UsageError
@@ -48,17 +49,9 @@ def test_the_query_is_in_the_documented_order_and_encoded():
 
 # ---- a socket ------------------------------------------------------------------------------------
 @pytest.fixture
-def console():
-    started: list[Console] = []
-
-    def start(behave, **options) -> Console:
-        c = Console(behave, options)
-        started.append(c)
-        return c
-
-    yield start
-    for c in started:
-        c.stop()
+def console() -> Iterator[Callable[..., Console]]:
+    with consoles() as start:
+        yield start
 
 
 def echo(ws: ServerConnection, c: Console) -> None:

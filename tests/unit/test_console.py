@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from websockets.sync.server import ServerConnection
 
-from tests.helpers.console import STATUS, TRACKER, Api, Console, send, served_api
+from tests.helpers.console import STATUS, consoles, TRACKER, Api, Console, send, served_api
 from tests.helpers.environment import isolated_env
 from tests.helpers.inprocess import run_cli
 from tests.helpers.sandbox import sql
@@ -37,16 +37,8 @@ def api(tmp_path_factory) -> Iterator[Api]:
 
 @pytest.fixture
 def console() -> Iterator[Callable[..., Console]]:
-    started: list[Console] = []
-
-    def start(behave: Callable[[ServerConnection, Console], None], **options) -> Console:
-        c = Console(behave, options)
-        started.append(c)
-        return c
-
-    yield start
-    for c in started:
-        c.stop()
+    with consoles() as start:
+        yield start
 
 
 def platform(ws: ServerConnection, c: Console) -> None:
