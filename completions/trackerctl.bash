@@ -26,8 +26,8 @@ _trackerctl_node() {
     'tracker get-inputs') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'tracker get-last-gps-point') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'tracker get-readings') s='' o='--help -h' v=''; _trackerctl_globals ;;
-    'tracker get-state') s='' o='--watch --help -h' v='--watch'; _trackerctl_globals ;;
-    'tracker get-states') s='' o='--list-blocked --no-list-blocked --allow-not-exist --no-allow-not-exist --from-file --chunk-size --concurrency --help -h' v='--from-file --chunk-size --concurrency'; _trackerctl_globals ;;
+    'tracker get-state') s='' o='--watch --poll --help -h' v='--watch'; _trackerctl_globals ;;
+    'tracker get-states') s='' o='--list-blocked --no-list-blocked --allow-not-exist --no-allow-not-exist --from-file --chunk-size --concurrency --watch --poll --help -h' v='--from-file --chunk-size --concurrency --watch'; _trackerctl_globals ;;
     'tracker list-models') s='' o='--compact-view --no-compact-view --compact-index --no-compact-index --code --help -h' v='--code'; _trackerctl_globals ;;
     'tracker tags') s='set' o='--help -h' v='' ;;
     'tracker tags set') s='' o='--tag --help -h' v='--tag'; _trackerctl_globals ;;

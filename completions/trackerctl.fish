@@ -72,14 +72,14 @@ function __trackerctl_node
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
         case 'tracker get-state'
-            set -g __trackerctl_o '--watch' '--help' '-h'
-            set -g __trackerctl_od 'Refresh every SECONDS until Ctrl-C: a live table on a terminal, one...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--watch' '--poll' '--help' '-h'
+            set -g __trackerctl_od 'Refresh every SECONDS until Ctrl-C, from the event subscription...' 'With --watch: poll tracker/get_states every SECONDS instead of...' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--watch'
             __trackerctl_globals
         case 'tracker get-states'
-            set -g __trackerctl_o '--list-blocked' '--no-list-blocked' '--allow-not-exist' '--no-allow-not-exist' '--from-file' '--chunk-size' '--concurrency' '--help' '-h'
-            set -g __trackerctl_od 'List blocked trackers in `blocked` instead of failing with 208' 'List blocked trackers in `blocked` instead of failing with 208' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--from-file' '--chunk-size' '--concurrency'
+            set -g __trackerctl_o '--list-blocked' '--no-list-blocked' '--allow-not-exist' '--no-allow-not-exist' '--from-file' '--chunk-size' '--concurrency' '--watch' '--poll' '--help' '-h'
+            set -g __trackerctl_od 'List blocked trackers in `blocked` instead of failing with 208' 'List blocked trackers in `blocked` instead of failing with 208' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'List unknown trackers in `not_exist` instead of failing with 217 or 201' 'Read the ids from a file (one per line, or CSV with a header), - for...' 'Ids per request (at most 1000)' 'Requests in flight at once' 'Refresh every SECONDS until Ctrl-C, from the event subscription...' 'With --watch: poll tracker/get_states every SECONDS instead of...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--chunk-size' '--concurrency' '--watch'
             __trackerctl_globals
         case 'tracker list-models'
             set -g __trackerctl_o '--compact-view' '--no-compact-view' '--compact-index' '--no-compact-index' '--code' '--help' '-h'

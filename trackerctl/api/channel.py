@@ -43,6 +43,14 @@ class ChannelError(TransientError):
     """The channel could not be opened, or it closed while it was read (exit 5)."""
 
 
+class ChannelRefused(ChannelError):
+    """The server answered the handshake with an HTTP status other than 101 (`status`; 404: no such channel)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class Channel(Protocol):
     def send(self, text: str) -> None: ...
 
@@ -100,14 +108,17 @@ def shown(url: str) -> str:
 
 # ---- a socket ------------------------------------------------------------------------------------
 class WebSocketChannel:
-    def __init__(self, connection: Any, url: str, stack: ExitStack | None = None) -> None:
+    def __init__(self, connection: Any, url: str, stack: ExitStack | None = None, name: str = "the console") -> None:
         self._ws = connection
         self.url = url
         self._stack = stack  # the connection's context, left on close
+        self.name = name
 
     @classmethod
-    def open(cls, url: str, *, timeout: float, verify: Any = True, user_agent: str = USER_AGENT) -> "WebSocketChannel":
-        """Open `url` (query included) within `timeout` seconds: TCP, TLS and the upgrade."""
+    def open(cls, url: str, *, timeout: float, verify: Any = True, user_agent: str = USER_AGENT,
+             name: str = "the console") -> "WebSocketChannel":
+        """Open `url` (query included) within `timeout` seconds: TCP, TLS and the upgrade. `name`
+        is what the messages call the channel ("the console", "the event subscription")."""
         import ssl
 
         from websockets.exceptions import InvalidStatus, WebSocketException
@@ -128,17 +139,18 @@ class WebSocketChannel:
                 max_size=MAX_FRAME,
             ))
         except InvalidStatus as e:
-            raise ChannelError(f"cannot open the console at {where}: the server refused it ({_status(e.response)})") from None
+            raise ChannelRefused(f"cannot open {name} at {where}: the server refused it ({_status(e.response)})",
+                                 e.response.status_code) from None
         except TimeoutError:
-            raise ChannelError(f"cannot open the console at {where}: no answer within {timeout:g} s") from None
+            raise ChannelError(f"cannot open {name} at {where}: no answer within {timeout:g} s") from None
         except ssl.SSLCertVerificationError as e:
             host = urlsplit(url).hostname
             raise ChannelError(f"certificate verify failed for {host}: {e.verify_message or e}") from None
         except OSError as e:
-            raise ChannelError(f"cannot open the console at {where}: {e.strerror or e}") from None
+            raise ChannelError(f"cannot open {name} at {where}: {e.strerror or e}") from None
         except (WebSocketException, ValueError) as e:  # not a WebSocket answer (InvalidHandshake, InvalidURI, ...)
-            raise ChannelError(f"cannot open the console at {where}: {_text(e)}") from None
-        return cls(connection, url, stack)
+            raise ChannelError(f"cannot open {name} at {where}: {_text(e)}") from None
+        return cls(connection, url, stack, name)
 
     def send(self, text: str) -> None:
         from websockets.exceptions import ConnectionClosed
@@ -146,7 +158,7 @@ class WebSocketChannel:
         try:
             self._ws.send(text)
         except ConnectionClosed as e:
-            raise ChannelError(_closed(e)) from None
+            raise ChannelError(_closed(e, self.name)) from None
 
     def recv(self, timeout: float | None) -> str | bytes | None:
         from websockets.exceptions import ConnectionClosed
@@ -156,7 +168,7 @@ class WebSocketChannel:
         except TimeoutError:
             return None
         except ConnectionClosed as e:
-            raise ChannelError(_closed(e)) from None
+            raise ChannelError(_closed(e, self.name)) from None
 
     def close(self) -> None:
         """Close the connection: at most CLOSE_TIMEOUT for the server's answer to the close frame."""
@@ -179,13 +191,13 @@ def _status(response: Any) -> str:
     return out
 
 
-def _closed(e: Any) -> str:
+def _closed(e: Any, name: str = "the console") -> str:
     """Why a connection ended, from websockets' ConnectionClosed: the close frame the server sent, or a drop."""
     frame = e.rcvd
     if frame is None:
-        return "the connection to the console dropped"
+        return f"the connection to {name} dropped"
     reason = f": {frame.reason}" if frame.reason and frame.reason.isprintable() else ""
-    return f"the console closed the connection (code {frame.code}{reason})"
+    return f"{name} closed the connection (code {frame.code}{reason})"
 
 
 def _text(e: BaseException) -> str:
@@ -211,8 +223,9 @@ class SessionChannel:
     that are due (`tick`) and sleeps until the next one may be (`wait_hint`), within the timeout."""
 
     def __init__(self, session: Session, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, name: str = "the console") -> None:
         self._session = session
+        self.name = name
         self._clock = clock
         self._sleep = sleep
         self._pending: deque[str] = deque(session.opened())
@@ -240,7 +253,7 @@ class SessionChannel:
 
     def _closed(self) -> ChannelError:
         reason = getattr(self._session, "close_reason", "")
-        return ChannelError("the console closed the connection" + (f" ({reason})" if reason else ""))
+        return ChannelError(f"{self.name} closed the connection" + (f" ({reason})" if reason else ""))
 
     def close(self) -> None:
         close = getattr(self._session, "close", None)
