@@ -177,8 +177,11 @@ def _watch_pushed(app: AppContext, ids: list[int], every: float) -> None:
     states_action = REGISTRY.by_path("tracker/get_states")
     assert states_action is not None
     client = app.client()
+    if app.offline:  # --dry-run: the one request the watch sends is printed (and ends it); no channel is opened
+        client.call("tracker/list", {}, api="user")
+        return
     credential = client._hash("user")  # the user credential requests carry; None under the sandbox's implicit auth
-    if credential is None and app.api_url != SANDBOX and not app.offline:
+    if credential is None and app.api_url != SANDBOX:
         raise NotLoggedIn("user")
     sub = Subscription(_subscription_opener(app), credential, ids, timeout=app.timeout, rate_limit=every, notice=app.output.notice)
     try:
