@@ -90,7 +90,7 @@ def test_watch_is_pushed_by_the_subscription_one_tracker_list_and_no_get_states(
     """The handshake's query as websockets.md gives it, one tracker/list, then states pushed by a
     moving fleet for longer than the server lets a silent client live (ten 100 ms heartbeats): the
     heartbeats are answered."""
-    server = serve("--move", "0.2", "--heartbeat", "100")
+    server = serve("--move", "0.5", "--heartbeat", "100")
     env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_HASH": HASH}
     proc = watch(env, "-v", "tracker", "get-state", *IDS, "--watch", "0.5")
     lines = read_lines(proc, 15)  # five redraws: 2.5 s and more, past the 1 s of silence the server allows
@@ -120,7 +120,7 @@ def test_the_server_ends_a_silent_subscription(home, serve):
 
 def test_get_states_watch_pushed_by_a_state_batch_for_many_trackers(home, serve):
     """Over STATE_MAX trackers: one state_batch (selected); the unknown ones are reported not found."""
-    server = serve("--move", "0.2", "--heartbeat", "200")
+    server = serve("--move", "0.5", "--heartbeat", "200")
     env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_HASH": HASH}
     ids = ["123456", "999119", "999199", *(str(900000000 + i) for i in range(60))]
     proc = watch(env, "-v", "tracker", "get-states", *ids, "--watch", "0.5")
@@ -133,7 +133,7 @@ def test_get_states_watch_pushed_by_a_state_batch_for_many_trackers(home, serve)
 
 
 def test_a_dropped_subscription_is_opened_again_with_its_uuid(home, serve):
-    server = serve("--move", "0.2", "--heartbeat", "200", "--drop-rate", "0.1", "--seed", "7")
+    server = serve("--move", "0.5", "--heartbeat", "200", "--drop-rate", "0.1", "--seed", "7")
     env = {**home, "TRACKERCTL_API_URL": server.url, "TRACKERCTL_HASH": HASH}
     proc = watch(env, "-v", "tracker", "get-state", *IDS, "--watch", "0.5")
     lines = read_lines(proc, 30, timeout=60)
