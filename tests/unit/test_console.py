@@ -318,7 +318,7 @@ def test_wss_trusts_the_ca_bundle_and_refuses_an_unknown_certificate(api, consol
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     c = console(platform, ssl=context)
     url = c.url.replace("ws://", "wss://")
-    r = run(api, url, str(TRACKER), "--send", "getinfo", "--until-reply", "--ca-bundle", str(tmp_path / "ca.pem"))
+    r = run(api, url, str(TRACKER), "--send", "getinfo", "--until-reply", "--timeout", "60", "--ca-bundle", str(tmp_path / "ca.pem"))
     assert r.returncode == 0, r.stderr
     r = run(api, url, str(TRACKER), "--send", "getinfo")
     assert r.returncode == 5 and r.stderr.startswith("error: certificate verify failed for 127.0.0.1")

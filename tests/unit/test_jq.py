@@ -57,7 +57,7 @@ def test_on_a_terminal_results_are_indented(env):
 
 def test_the_filter_sees_what_o_json_prints(env):
     for argv in (["tracker", "read", "123456"], ["panel", "tracker", "list", "--all"], ["panel", "bundle", "list", "--all"],
-                 ["tracker", "get-states", "123456", "999119", "999199", "--list-blocked"]):
+                 ["tracker", "get-states", "123456", "1245678", "999199", "--list-blocked"]):
         printed = run(env, *argv, "-o", "json")
         filtered = run(env, *argv, "--jq", ".")
         assert printed.exit_code == filtered.exit_code == 0, printed.stderr + filtered.stderr

@@ -204,7 +204,7 @@ class ApiClient:
         """
         path = path.strip("/")
         body = dict(body or {})
-        hash_ = credential or (self._hash(api) if api else None)
+        hash_ = credential or (self.credential(api) if api else None)
         if api and not hash_ and self._auth_required:
             raise NotLoggedIn(api)
         repeat_open = read_only or idempotent or path in LOGIN_PATHS
@@ -273,7 +273,9 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _hash(self, api: Api) -> str | None:
+    def credential(self, api: Api) -> str | None:
+        """The credential requests to `api` carry now (renewals included): for channels that send it
+        in a message (the event subscription's `hash`)."""
         with self._auth_lock:
             if api not in self._hashes:
                 self._hashes[api] = self._credential(api)

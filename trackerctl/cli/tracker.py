@@ -180,7 +180,7 @@ def _watch_pushed(app: AppContext, ids: list[int], every: float) -> None:
     if app.offline:  # --dry-run: the one request the watch sends is printed (and ends it); no channel is opened
         client.call("tracker/list", {}, api="user")
         return
-    credential = client._hash("user")  # the user credential requests carry; None under the sandbox's implicit auth
+    credential = client.credential("user")  # the user credential requests carry; None under the sandbox's implicit auth
     if credential is None and app.api_url != SANDBOX:
         raise NotLoggedIn("user")
     sub = Subscription(_subscription_opener(app), credential, ids, timeout=app.timeout, rate_limit=every, notice=app.output.notice)
