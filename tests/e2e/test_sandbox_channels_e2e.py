@@ -72,10 +72,12 @@ def next_json(ws: ClientConnection, skip_heartbeats: bool = True) -> dict[str, A
 
 def next_event(ws: ClientConnection, name: str) -> dict[str, Any]:
     """The next event `name`, skipping heartbeats and other events (a live tracker's states)."""
-    while True:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
         message = next_json(ws)
         if message.get("type") == "event" and message["event"] == name:
             return message
+    raise AssertionError(f"no {name} event in {WAIT:g} s")
 
 
 def refused(server: Server, path: str) -> tuple[int, str]:
@@ -89,8 +91,9 @@ def refused(server: Server, path: str) -> tuple[int, str]:
 
 def closed_with(ws: ClientConnection) -> int | None:
     """Read until the server closes: its close code, or None when it dropped the socket without one."""
+    deadline = time.monotonic() + WAIT
     with pytest.raises((ConnectionClosedError, ConnectionClosedOK)) as e:
-        while True:
+        while time.monotonic() < deadline:
             ws.recv(timeout=WAIT)
     return None if e.value.rcvd is None else e.value.rcvd.code
 
@@ -189,9 +192,9 @@ def test_drop_rate_closes_the_socket_mid_stream(serve):
     seed = next(s for s in range(100) if first_dropped(s, 0.3) == 4)
     server = serve("--drop-rate", "0.3", "--seed", str(seed), "--heartbeat", "50")
     with opened(server, SUBSCRIPTION) as ws:
-        frames = []
+        frames: list[str] = []
         with pytest.raises(ConnectionClosedError) as e:
-            while True:
+            while len(frames) < 10:
                 frames.append(ws.recv(timeout=WAIT))
     assert len(frames) == 3 and frames[1:] == ["X", "X"]  # the handshake frame, two heartbeats, then nothing
     assert e.value.rcvd is None  # no close frame: the connection dropped

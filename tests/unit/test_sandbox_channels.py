@@ -456,7 +456,7 @@ def test_the_channels_do_not_import_websockets_and_the_http_path_neither():
             "s.received(json.dumps({'action': 'subscribe', 'requests': [{'type': 'state', 'trackers': [123456]}]}))\n"
             "sb.call('tracker/list')\n"
             "assert 'websockets' not in sys.modules, 'websockets imported'\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -464,7 +464,8 @@ def test_the_channels_do_not_import_websockets_and_the_http_path_neither():
                                   ["--api-url", "sandbox", "panel", "tracker", "console", "connect", str(FRESH)]])
 def test_help_and_plain_commands_do_not_import_websockets(tmp_path, argv):
     env = {**isolated_env(tmp_path), "TRACKERCTL_KEYRING": "file"}
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "trackerctl", *argv], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "trackerctl", *argv], capture_output=True, text=True, env=env,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "websockets" not in {line.rsplit("|", 1)[1].strip().split(".")[0] for line in proc.stderr.splitlines()
                                 if line.startswith("import time:") and "|" in line}
