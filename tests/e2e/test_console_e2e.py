@@ -10,14 +10,10 @@ on loopback, tests/helpers/console.py) beside the sandbox's HTTP API in this pro
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
 import signal
-import struct
 import subprocess
-import termios
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +21,7 @@ import pytest
 from websockets.sync.server import ServerConnection
 
 from tests.e2e.conftest import TRACKERCTL, cli
+from tests.helpers.terminal import on_pty
 from tests.helpers.environment import isolated_env
 from tests.helpers.console import STATUS, TRACKER, Api, Console, send, served_api
 from trackerctl.sandbox.seed import SEED
@@ -67,23 +64,7 @@ def env_for(api: Api, c: Console, tmp_path: Path) -> dict[str, str]:
 
 def on_terminal(env: dict[str, str], argv: list[str], columns: int = 80, rows: int = 30) -> tuple[int, str, str]:
     """Run trackerctl with stdout on a pseudo-terminal; (exit code, stdout as written, stderr)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    err_path = Path(env["HOME"]).parent / "stderr.txt"
-    with open(os.devnull, "rb") as stdin, open(err_path, "wb") as err:
-        proc = subprocess.Popen([*TRACKERCTL, *argv], env=env, stdin=stdin, stdout=slave, stderr=err)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child's side is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    return proc.wait(60), b"".join(chunks).decode(), err_path.read_text()
+    return on_pty([*TRACKERCTL, *argv], env, columns, rows, Path(env["HOME"]).parent / "stderr.txt")
 
 
 def last_picture(raw: str) -> list[str]:

@@ -11,20 +11,17 @@ line. The cells are compared with the same command's `-o csv`, which prints the 
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
-import os
 import re
 import shlex
-import struct
 import subprocess
-import termios
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
 
 from tests.e2e.conftest import TRACKERCTL
+from tests.helpers.terminal import on_pty
 from tests.helpers.environment import isolated_env
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.output import FREE_MIN, GAP, is_free_text
@@ -67,25 +64,8 @@ def env(tmp_path_factory) -> dict[str, str]:
 
 def on_terminal(env: dict[str, str], argv: list[str], columns: int) -> tuple[int, str, str]:
     """Run trackerctl with stdout on a pseudo-terminal `columns` wide; (exit code, stdout, stderr)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    err_path = Path(env["HOME"]).parent / "stderr.txt"  # a file: a full stderr pipe would block the child
-    with open(os.devnull, "rb") as stdin, open(err_path, "wb") as err:
-        proc = subprocess.Popen([*TRACKERCTL, "--api-url", "sandbox", *argv], env=env, stdin=stdin, stdout=slave, stderr=err)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child's side is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    code = proc.wait(60)
-    out = ANSI.sub("", b"".join(chunks).decode()).replace("\r\n", "\n")
-    return code, out, err_path.read_text()
+    code, raw, err = on_pty([*TRACKERCTL, "--api-url", "sandbox", *argv], env, columns, 50, Path(env["HOME"]).parent / "stderr.txt")
+    return code, ANSI.sub("", raw).replace("\r\n", "\n"), err
 
 
 _CSV: dict[tuple[str, ...], list[list[str]]] = {}
