@@ -256,3 +256,28 @@ def test_the_server_stops_with_channels_open(server):
         server.process.send_signal(2)
         assert server.process.wait(WAIT) == 0
         closed_with(ws)
+
+
+def test_frames_sent_with_the_handshake_are_answered(server):
+    """A client that sends its commands in the same write as the upgrade request (before the 101):
+    the server read them with the request; they are answered after the opening status frame."""
+    import base64
+    import os
+    import socket
+
+    path = console_path(server, panel_hash(server))
+    host, port = server.url.split("://", 1)[1].removesuffix("/v2").split(":")
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+    frames = b"".join(Frame(Opcode.TEXT, text.encode()).serialize(mask=True, extensions=[]) for text in ("getver", "getinfo"))
+    with socket.create_connection((host, int(port)), timeout=WAIT) as sock:
+        sock.sendall(request + frames)
+        received = b""
+        while received.count(b"\x81") < 3 or b"getinfo\\n" not in received:  # status, getver's reply, getinfo's
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 101")
+    assert b'"type":"status"' in received and b"getver\\n" in received and b"getinfo\\nIMEI:" in received

@@ -103,10 +103,13 @@ class _Link:
         self.ended = False  # the TCP connection is done with (EOF sent, or dropped)
 
     def run(self, session: ChannelSession, early: bytes) -> None:
-        if early:
+        texts: list[str] = []
+        if early:  # frames that came with, or right after, the handshake: answered after the opening frames
             self.protocol.receive_data(early)
-            self.receive()
+            texts = self.receive()
         self.send(session.opened())
+        for text in texts:
+            self.send(session.received(text))
         while not self.ended:
             readable, _, _ = select.select([self.sock], [], [], max(0.0, min(session.wait_hint(), 1.0)))
             if readable:
