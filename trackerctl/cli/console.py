@@ -112,7 +112,7 @@ def run_console(app: AppContext, tracker_id: str, commands: list[str], *, follow
     channel = opener(query, timeout)
     try:
         for text in commands:
-            _trace(app, f"> {text}")
+            app.trace(f"> {text}")
             channel.send(text)
         show(app, channel, last=commands[-1] if until_reply else None, follow=follow, timeout=timeout)
     finally:  # Ctrl-C included: the root reports it (exit 130)
@@ -134,7 +134,7 @@ def _opener(app: AppContext) -> Any:
 
     def open_socket(query: str, timeout: float) -> Channel:
         url = f"{base}?{query}"
-        _trace(app, f"> GET {_masked(url)} (WebSocket)")
+        app.trace(f"> GET {_masked(url)} (WebSocket)")
         return channel.WebSocketChannel.open(url, timeout=timeout, verify=verify)
 
     return open_socket
@@ -149,7 +149,7 @@ def _in_process(app: AppContext) -> Any:
     from trackerctl.sandbox import channels
 
     def open_session(query: str, timeout: float) -> Channel:
-        _trace(app, f"> GET {CONSOLE_PATH}?{_masked_query(query)} (in-process)")
+        app.trace(f"> GET {CONSOLE_PATH}?{_masked_query(query)} (in-process)")
         try:
             session = channels.open_channel(app.sandbox, CONSOLE_PATH, dict(parse_qsl(query)), time.monotonic())
         except channels.ChannelRefused as e:
@@ -184,11 +184,6 @@ def _query(imei: str, answer: Mapping[str, Any], dealer_id: int) -> str:
         raise BadResponse("the answer of panel/tracker/console/connect has no key and timestamp")
     return console_query(imei, key, timestamp, dealer_id)
 
-
-def _trace(app: AppContext, line: str) -> None:
-    """--verbose: the console's exchange on stderr, as the client traces requests (the key masked)."""
-    if app.options.verbose:
-        print(line, file=app.stderr, flush=True)
 
 
 def _masked_query(query: str) -> str:

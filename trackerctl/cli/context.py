@@ -325,7 +325,7 @@ class AppContext:
                 timeout=self.timeout,
                 verify=verify,
                 exchange=exchange,
-                trace=self._trace if self.options.verbose else None,
+                trace=self.trace if self.options.verbose else None,
                 notice=self.output.notice,
                 auth_required=self.api_url != SANDBOX and not self.offline,
                 retry=RetryPolicy(attempts=self.max_attempts),
@@ -344,8 +344,10 @@ class AppContext:
         except (OSError, ssl.SSLError) as e:
             raise UsageError(f"cannot use CA bundle {path}: {getattr(e, 'strerror', None) or e}") from None
 
-    def _trace(self, line: str) -> None:
-        print(line, file=self.stderr, flush=True)
+    def trace(self, line: str) -> None:
+        """--verbose: one line of a request's or a channel's exchange on stderr (secrets masked by the caller)."""
+        if self.options.verbose:
+            print(line, file=self.stderr, flush=True)
 
     def _print_request(self, request: dict[str, Any]) -> None:
         import json

@@ -223,7 +223,7 @@ def _subscription_opener(app: AppContext) -> Any:
         from trackerctl.sandbox import channels
 
         def open_session(query: str, timeout: float) -> Any:
-            _trace(app, f"> GET /v2{PATH}?{query} (in-process)")
+            app.trace(f"> GET /v2{PATH}?{query} (in-process)")
             try:
                 session = channels.open_channel(app.sandbox, f"/v2{PATH}", dict(parse_qsl(query)), time.monotonic())
             except channels.ChannelRefused as e:
@@ -237,15 +237,11 @@ def _subscription_opener(app: AppContext) -> Any:
 
     def open_socket(query: str, timeout: float) -> Any:
         url = f"{base}?{query}"
-        _trace(app, f"> GET {url} (WebSocket)")
+        app.trace(f"> GET {url} (WebSocket)")
         return channel.WebSocketChannel.open(url, timeout=timeout, verify=verify, name="the event subscription")
 
     return open_socket
 
-
-def _trace(app: AppContext, line: str) -> None:
-    if app.options.verbose:
-        print(line, file=app.stderr, flush=True)
 
 
 def _apply(message: dict[str, Any], sources: dict[int, list[int]], status: dict[int, str],
