@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import typer
@@ -89,25 +90,29 @@ def _leaf_loader(action: Action, path: tuple[str, ...]) -> Any:
 
 
 # ---- one leaf ---------------------------------------------------------------------------------
-def build_command(action: Action, name: str) -> Command:
-    """A Typer command whose options are the action's params (and the global options)."""
+def build_command(action: Action, name: str, *, options: Sequence[inspect.Parameter] = (), doc: str = "") -> Command:
+    """A Typer command whose options are the action's params (and the global options).
+
+    `options` adds a hand-written command's own (`extra_option`), whose values reach the runner with
+    the others; `doc` adds to its help (`tracker get-states --watch`)."""
     params = [_cli_param(p) for p in action.params]
     if any(p.bulk for p in action.params):
-        params.append(_extra("from_file", str | None, typer.Option("--from-file", metavar="PATH",
+        params.append(extra_option("from_file", str | None, typer.Option("--from-file", metavar="PATH",
                              help="Read the ids from a file (one per line, or CSV with a header), - for stdin.")))
-        params.append(_extra("chunk_size", str | None, typer.Option("--chunk-size", metavar="N",
+        params.append(extra_option("chunk_size", str | None, typer.Option("--chunk-size", metavar="N",
                              help=f"Ids per request (at most {action.max_chunk or DEFAULT_LIMIT}).")))
-        params.append(_extra("concurrency", str, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."),
+        params.append(extra_option("concurrency", str, typer.Option("--concurrency", metavar="N", help="Requests in flight at once."),
                              str(DEFAULT_CONCURRENCY)))
         if not action.read_only:  # a bulk write: per-item outcomes, some of which may fail
-            params.append(_extra("failed_to", str | None, typer.Option("--failed-to", metavar="FILE",
+            params.append(extra_option("failed_to", str | None, typer.Option("--failed-to", metavar="FILE",
                                  help="Write the items not done (failed, not sent) to FILE for --from-file.")))
     if action.paginated:
-        params.append(_extra("all", bool, typer.Option("--all", help="Fetch every page; jsonl streams records as pages arrive."), False))
+        params.append(extra_option("all", bool, typer.Option("--all", help="Fetch every page; jsonl streams records as pages arrive."), False))
+    params += options
     if action.extra_params:
-        params.append(_extra("param", list[str] | None, typer.Option("--param", metavar="KEY=VALUE",
+        params.append(extra_option("param", list[str] | None, typer.Option("--param", metavar="KEY=VALUE",
                              help="A registration plugin's parameter, sent as a string (repeatable).")))
-        params.append(_extra("param_json", list[str] | None, typer.Option("--param-json", metavar="KEY=JSON",
+        params.append(extra_option("param_json", list[str] | None, typer.Option("--param-json", metavar="KEY=JSON",
                              help="A plugin parameter with a typed JSON value, such as send_sms=true (repeatable).")))
 
     def command(app: AppContext, **values: Any) -> None:
@@ -118,7 +123,7 @@ def build_command(action: Action, name: str) -> Command:
         runner_for(action)(app, action, values)
 
     command.__signature__ = inspect.Signature([inspect.Parameter("app", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params])  # type: ignore[attr-defined]
-    command.__doc__ = help_text(action)
+    command.__doc__ = help_text(action) + doc
     app = typer.Typer(rich_markup_mode=None, add_completion=False)
     app.command(name, epilog=epilog(action))(with_global_options(command))
     return typer.main.get_command(app)
@@ -175,19 +180,19 @@ def _cli_param(p: Param) -> inspect.Parameter:
     help_ = p.help  # help marks the required ones (trackerctl.cli.docs.pages)
     if p.positional:
         if p.kind in ("int_list", "str_list"):
-            return _extra(p.name, list[str] | None, typer.Argument(metavar=metavar(p) + "...", help=help_, show_default=False))
+            return extra_option(p.name, list[str] | None, typer.Argument(metavar=metavar(p) + "...", help=help_, show_default=False))
         optional = not p.required  # register-retry's TRACKER_ID: --device-id can be given instead
-        return _extra(p.name, _SCALAR[p.kind] | None if optional else _SCALAR[p.kind],
+        return extra_option(p.name, _SCALAR[p.kind] | None if optional else _SCALAR[p.kind],
                       typer.Argument(metavar=metavar(p), help=help_, show_default=False), None if optional else inspect.Parameter.empty)
     if p.kind == "bool":
         alias = (f" /--{p.cli_false}",) if p.cli_false else ()  # " /--x" (nothing before the slash): another negative flag
-        return _extra(p.name, bool | None, typer.Option(f"{option(p)}/--no-{option(p)[2:]}", *alias, help=help_, show_default=False))
+        return extra_option(p.name, bool | None, typer.Option(f"{option(p)}/--no-{option(p)[2:]}", *alias, help=help_, show_default=False))
     if p.kind in ("int_list", "str_list", "tag_bindings"):
-        return _extra(p.name, list[str] | None, typer.Option(option(p), metavar=_metavar(p), help=help_ + " Repeatable.", show_default=False))
+        return extra_option(p.name, list[str] | None, typer.Option(option(p), metavar=_metavar(p), help=help_ + " Repeatable.", show_default=False))
     ann: Any = _SCALAR[p.kind]
     if p.choices:
         ann = Literal[p.choices]  # type: ignore[valid-type]
-    return _extra(p.name, ann | None, typer.Option(option(p), metavar=None if p.choices else _metavar(p), help=help_, show_default=False))
+    return extra_option(p.name, ann | None, typer.Option(option(p), metavar=None if p.choices else _metavar(p), help=help_, show_default=False))
 
 
 def _metavar(p: Param) -> str:
@@ -200,7 +205,7 @@ def _metavar(p: Param) -> str:
     return {"int": "INTEGER", "int_list": "INTEGER"}.get(p.kind, "TEXT")
 
 
-def _extra(name: str, ann: Any, info: Any, default: Any = None) -> inspect.Parameter:
+def extra_option(name: str, ann: Any, info: Any, default: Any = None) -> inspect.Parameter:
     """A keyword-only parameter; API names that are Python keywords (`from`) get a trailing `_`."""
     py_name = name + "_" if keyword.iskeyword(name) else name
     return inspect.Parameter(py_name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[ann, info])

@@ -13,7 +13,6 @@ then the blocked trackers, then those not found.
 
 from __future__ import annotations
 
-import contextvars
 import time
 from typing import Annotated, Any
 
@@ -66,41 +65,14 @@ def get_states_command() -> Any:
     """The generated `get-states` with `--watch` and `--poll`: its runner is `run_get_states`, below."""
     import dataclasses
 
-    from trackerctl.cli.generated import build_command
+    from trackerctl.cli.generated import build_command, extra_option
 
     action = REGISTRY.by_path("tracker/get_states")
     assert action is not None
-    command = build_command(dataclasses.replace(action, handler="trackerctl.cli.tracker:run_get_states"), "get-states")
-    at = next((i for i, p in enumerate(command.params) if p.name == "concurrency"), len(command.params)) + 1
-    command.params[at:at] = _watch_options()
-    command.help = (command.help or "") + WATCH_DOC
-    generated_callback = command.callback
-
-    def callback(*args: Any, watch: float | None = None, poll: bool = False, **kwargs: Any) -> Any:
-        # the generated callback takes its own options only: these two reach run_get_states beside them
-        token = _WATCH.set((watch, poll))
-        try:
-            return generated_callback(*args, **kwargs)
-        finally:
-            _WATCH.reset(token)
-
-    command.callback = callback
-    return command
-
-
-_WATCH: "contextvars.ContextVar[tuple[float | None, bool]]" = contextvars.ContextVar("watch", default=(None, False))
-
-
-def _watch_options() -> list[Any]:
-    """--watch and --poll as Typer builds them (from a command of their own), for the generated get-states."""
-    def options(
-        watch: Annotated[float | None, typer.Option("--watch", metavar="SECONDS", help=WATCH_HELP)] = None,
-        poll: Annotated[bool, typer.Option("--poll", help=POLL_HELP)] = False,
-    ) -> None: ...
-
-    cli = typer.Typer(rich_markup_mode=None, add_completion=False)
-    cli.command("options")(options)
-    return list(typer.main.get_command(cli).params)
+    options = [extra_option("watch", float | None, typer.Option("--watch", metavar="SECONDS", help=WATCH_HELP)),
+               extra_option("poll", bool, typer.Option("--poll", help=POLL_HELP), False)]
+    return build_command(dataclasses.replace(action, handler="trackerctl.cli.tracker:run_get_states"), "get-states",
+                         options=options, doc=WATCH_DOC)
 
 
 def run_get_states(app: AppContext, action: Any, values: dict[str, Any]) -> None:
@@ -108,7 +80,7 @@ def run_get_states(app: AppContext, action: Any, values: dict[str, Any]) -> None
     from trackerctl.cli.bulk import run_get_states as run_bulk
     from trackerctl.cli.runners import request_body
 
-    watch, poll = _WATCH.get()
+    watch, poll = values.pop("watch", None), values.pop("poll", False)
     if watch is None:
         if poll:
             raise UsageError("--poll goes with --watch SECONDS")
