@@ -52,6 +52,16 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "trackerctl" / "config.toml"
 
 
+def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """$XDG_STATE_HOME/trackerctl (~/.local/state by default): the journals of runs that wrote and
+    the audit log (CLI-CONTRACT.md section 13)."""
+    env = os.environ if env is None else env
+    if env.get("XDG_STATE_HOME"):
+        return Path(env["XDG_STATE_HOME"]) / "trackerctl"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".local" / "state" / "trackerctl"
+
+
 def check_profile_name(name: str) -> str:
     if not PROFILE_NAME.fullmatch(name):
         raise UsageError(

@@ -35,5 +35,6 @@ def context_env(root: Path, **extra: str) -> dict[str, str]:
         "TRACKERCTL_CONFIG": str(root / "cfg" / "config.toml"),
         "TRACKERCTL_SANDBOX_DB": str(root / "sandbox.sqlite"),
         "TRACKERCTL_KEYRING": "file",
+        "XDG_STATE_HOME": str(root / "state"),  # journals and the audit log
         **extra,
     }

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from trackerctl.errors import UsageError
-from trackerctl.config import DEFAULT_PROFILE, Config, check_profile_name, default_config_path
+from trackerctl.config import DEFAULT_PROFILE, Config, check_profile_name, default_config_path, default_state_dir
 
 if TYPE_CHECKING:
     from trackerctl.api.client import ApiClient
@@ -143,6 +143,11 @@ class AppContext:
     @cached_property
     def config_path(self) -> Path:
         return default_config_path(self.env)
+
+    @cached_property
+    def state_dir(self) -> Path:
+        """Where the journals and the audit log are kept ($XDG_STATE_HOME/trackerctl)."""
+        return default_state_dir(self.env)
 
     @cached_property
     def profile_name(self) -> str:

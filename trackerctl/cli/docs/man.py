@@ -44,6 +44,7 @@ ENVIRONMENT: list[tuple[str, str]] = [
      "CA certificates to trust instead of the bundled ones (certifi), when no --ca-bundle is given."),
     ("XDG_CONFIG_HOME", "Where the config directory is (default ~/.config)."),
     ("XDG_DATA_HOME", "Where the sandbox database is (default ~/.local/share)."),
+    ("XDG_STATE_HOME", "Where the journals of runs that wrote and the audit log are (default ~/.local/state)."),
 ]
 
 EXIT_STATUS: list[tuple[str, str]] = [
