@@ -8,7 +8,7 @@ into a pydantic model when a command runs or the emulator answers, and checks va
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 # Bulk commands (CLI-CONTRACT.md section 8): where the API documents no limit of ids per request.
 DEFAULT_CHUNK = 500  # ids per request by default
@@ -66,6 +66,18 @@ TAG_BINDING = (
 
 
 @dataclass(frozen=True)
+class Undo:
+    """How `trackerctl undo` reverts a run of an action on one tracker (CLI-CONTRACT.md section 13):
+    the action sent again with the values the tracker had before, read from its record (the list's
+    when `--where` chose it, a read under `--undoable`)."""
+
+    fields: tuple[tuple[str, str], ...]  # (param, dotted field of the record): sent back as it was
+    fixed: tuple[tuple[str, Any], ...] = ()  # params sent as given (a tariff change back: no repay, no charge)
+    note: str = ""  # said when reverting: what the revert does not undo
+    new_id: bool = False  # the action gives the tracker a new id (the answer's `id`): the revert targets it
+
+
+@dataclass(frozen=True)
 class Action:
     path: str  # API path: tracker/get_state, panel/tracker/bundle/import
     summary: str  # one line, imperative, shown in lists and man pages
@@ -86,6 +98,7 @@ class Action:
     aliases: tuple[tuple[str, ...], ...] = ()  # further command paths (panel register-entry)
     extra_params: bool = False  # registration plugins: --param KEY=VALUE, --param-json KEY=JSON
     handler: str | None = None  # "module:function" of a custom runner, when the generic one is not enough
+    undo: Undo | None = None  # how `trackerctl undo` reverts it; None: it cannot be reverted
 
     @property
     def api(self) -> Api:
@@ -105,6 +118,11 @@ class Action:
     @property
     def options(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if not p.positional)
+
+    @property
+    def per_tracker(self) -> bool:
+        """Acts on one tracker given by id: takes many too (ids, --from-file, --where; contract section 13)."""
+        return any(p.name == "tracker_id" and p.positional and p.kind == "int" for p in self.params)
 
     def param(self, name: str) -> Param:
         for p in self.params:

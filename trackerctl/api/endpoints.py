@@ -7,7 +7,7 @@ Documented constraints go on the params; `errors` lists the action-specific code
 
 from __future__ import annotations
 
-from trackerctl.api.action import Action, Param, Registry
+from trackerctl.api.action import Action, Param, Registry, Undo
 
 # ---- parameters shared by many actions -----------------------------------------------------------
 TRACKER_ID = Param("tracker_id", "int", "ID of the tracker (aka object_id).", positional=True, ge=1)
@@ -102,6 +102,19 @@ MODEL_FIELDS = (
     "has_lbs", "has_motion_sensor", "has_hardware_key", "additional_fields",
 )
 BUNDLE_FIELDS = ("id", "imei", "model_code", "equip_id", "iccid", "order_id", "assign_time")
+
+# What each field of the three lists holds, for `--where` (trackerctl/fleet/where.py): int, str,
+# bool, time (the API's `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`), list. A name means the same in each.
+FIELD_KINDS = {
+    "id": "int", "label": "str", "clone": "bool", "comment": "str", "creation_date": "time", "group_id": "int",
+    "dealer_id": "int", "user_id": "int", "owner_name": "str", "model_name": "str", "deleted": "bool",
+    "last_connection": "time", "avatar_file_name": "str", "tag_bindings": "list",
+    "source.id": "int", "source.device_id": "str", "source.model": "str", "source.blocked": "bool",
+    "source.tariff_id": "int", "source.status_listing_id": "int", "source.creation_date": "time",
+    "source.tariff_end_date": "time", "source.connection_status": "str", "source.phone": "str",
+    "source.corrupted": "bool",
+    "imei": "str", "model_code": "str", "equip_id": "int", "iccid": "str", "order_id": "int", "assign_time": "time",
+}
 
 # Errors shared by the registration family of the user API.
 REGISTER_ERRORS = (13, 204, 220, 221, 222, 223, 224, 225, 226)
@@ -287,6 +300,7 @@ USER_ACTIONS: tuple[Action, ...] = (
         description="The tags must exist. The given tags replace the tracker's tags.",
         example="trackerctl tracker tags set 123456 --tag 456789:1 --tag 456790:2",
         read_only=False,
+        undo=Undo((("tag_bindings", "tag_bindings"),)),
     ),
     Action(
         "tracker/location_request",
@@ -699,6 +713,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         example="trackerctl panel tracker move 1245678 --user-id 214034 --yes -o json | jq .id",
         destructive=True,
         read_only=False,
+        undo=Undo((("user_id", "user_id"),), note="the tracker's rules are not bound again", new_id=True),
         errors=(219, 201, 246, 247, 252),
     ),
     Action(
@@ -741,6 +756,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         permission="trackers: update",
         example="trackerctl panel tracker settings update 1245678 --label Courier --no-deleted",
         read_only=False,
+        undo=Undo((("label", "label"), ("deleted", "deleted"), ("comment", "comment"))),
         errors=(201, 252),
     ),
     Action(
@@ -750,6 +766,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         permission="trackers: update",
         example="trackerctl panel tracker source update 1245678 --no-blocked",
         read_only=False,
+        undo=Undo((("blocked", "source.blocked"),)),
         errors=(201, 252),
     ),
     Action(
@@ -765,6 +782,8 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         permission="trackers: update; transactions: create; tariffs: read",
         example="trackerctl panel tracker tariff change 1245678 --tariff-id 15843 --no-repay --charge",
         read_only=False,
+        undo=Undo((("tariff_id", "source.tariff_id"),), fixed=(("repay", False), ("charge", False)),
+                  note="charges already made are not reversed"),
         errors=(201, 219, 221, 237, 238, 239, 250, 252),
     ),
     Action(
