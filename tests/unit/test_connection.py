@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import socket
 import ssl
 import threading
@@ -257,6 +258,182 @@ def test_threads_share_the_pool(peer_factory):
     assert statuses == [200] * 200
     assert peer.accepted <= 4
     assert len(peer.requests) == 200
+
+
+# ---- issue 10: HTTP/1.1 spoken by the pool ---------------------------------------------------------
+def serve_each(*answers: bytes, close: bool = False):
+    """A peer that answers its connection's requests with `answers` in turn (then hangs up), closing
+    the connection after each one when `close`."""
+
+    def handle(conn, peer):
+        for whole in answers:
+            if peer.read_request(conn) is None:
+                return
+            conn.sendall(whole)
+            if close:
+                return
+
+    return handle
+
+
+def test_chunked_answers_with_extensions_and_trailers_keep_the_connection(peer_factory):
+    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n"
+               b"X-Folded: one\r\n  two\r\nX-Twice: 1\r\nx-twice: 2\r\n\r\n"
+               b"5;name=value;other\r\n{\"a\":\r\n3 ; x=\"y\"\r\n 1}\r\n0;last\r\nX-Checksum: abc\r\nX-Other: 2\r\n\r\n")
+    peer = peer_factory(serve_each(chunked, answer()))
+    pool = Pool()
+    reply = pool.post(peer.url, HEADERS, b"{}", 5)
+    assert (reply.status, reply.content, reply.headers.get("CONTENT-TYPE")) == (200, b'{"a": 1}', "application/json")
+    assert reply.headers.get("X-Checksum") is None and reply.headers.get("x-missing", "") == ""
+    assert (reply.headers.get("x-folded"), reply.headers["X-TWICE"], "X-Twice" in reply.headers) == ("one two", "1", True)
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY  # the trailers were read to the end
+    assert peer.accepted == 1
+
+
+def test_a_body_without_length_ends_with_the_connection(peer_factory):
+    def until_close(conn, peer):
+        peer.read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + BODY[:5])
+        conn.sendall(BODY[5:])
+
+    peer = peer_factory(until_close)
+    pool = Pool()
+    for _ in range(2):
+        assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert peer.accepted == 2
+
+
+def test_http_1_0_answers_close_unless_they_keep_alive(peer_factory):
+    plain = b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    kept = b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+    peer = peer_factory(serve_each(plain, plain))  # keeps its end open: the client must not reuse it
+    pool = Pool()
+    for _ in range(2):
+        assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert peer.accepted == 2
+    peer = peer_factory(serve_each(kept, kept))
+    for _ in range(2):
+        assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert peer.accepted == 1
+
+
+def test_connection_close_is_honoured_even_when_the_server_keeps_the_socket_open(peer_factory):
+    closing = answer(extra="Connection: keep-alive, close\r\n")
+    peer = peer_factory(serve_each(closing, closing))
+    pool = Pool()
+    for _ in range(2):
+        assert pool.post(peer.url, HEADERS, b"{}", 5).status == 200
+    assert peer.accepted == 2
+
+
+def test_informational_answers_are_skipped_and_empty_ones_keep_the_connection(peer_factory):
+    peer = peer_factory(serve_each(b"HTTP/1.1 100 Continue\r\n\r\n" + answer(), b"HTTP/1.1 204 No Content\r\n\r\n", answer()))
+    pool = Pool()
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert (lambda r: (r.status, r.reason, r.content))(pool.post(peer.url, HEADERS, b"{}", 5)) == (204, "No Content", b"")
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert peer.accepted == 1
+
+
+def test_bytes_past_the_answer_retire_the_connection(peer_factory):
+    peer = peer_factory(serve_each(answer() + b"HTTP/1.1 200 OK\r\n", answer()))
+    pool = Pool()
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert peer.accepted == 2
+
+
+def test_an_answer_sent_one_byte_at_a_time_is_read_whole(peer_factory):
+    packed = gzip.compress(BODY)
+    chunked = (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + b"".join(b"%x\r\n%s\r\n" % (len(packed[i:i + 7]), packed[i:i + 7]) for i in range(0, len(packed), 7))
+               + b"0\r\nX-T: 1\r\n\r\n")
+
+    def bytewise(conn, peer):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for whole in (answer(), chunked):
+            peer.read_request(conn)
+            for i in range(len(whole)):
+                conn.sendall(whole[i : i + 1])
+
+    peer = peer_factory(bytewise)
+    pool = Pool()
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert pool.post(peer.url, HEADERS, b"{}", 5).content == BODY
+    assert peer.accepted == 1
+
+
+@pytest.mark.parametrize(
+    ("sent", "text"),
+    [
+        (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n{}", "head is longer than 64 KiB"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 101 + b"Content-Length: 0\r\n\r\n", "more than 100 headers"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n", "invalid chunk size b'zz'"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n", "invalid chunk size b'0x2'"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", "chunk of the answer is longer than its size"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n{}", "invalid Content-Length '12x'"),
+        (b"HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n", "not an HTTP answer: 'HTTP/1.1 2OO OK'"),
+        (b"HTTP/2 200\r\nContent-Length: 0\r\n\r\n", "not an HTTP/1 answer"),
+        (b"SSH-2.0-OpenSSH_9.2p1\r\n", "not an HTTP answer: 'SSH-2.0-OpenSSH_9.2p1'"),  # said at once, not at the deadline
+        (b"HTTP/1.1 200 OK\r\nContent-Le", "cut off in its head"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "cut off after 2 bytes"),
+    ],
+)
+def test_a_malformed_answer_is_a_lost_connection(peer_factory, sent, text):
+    def malformed(conn, peer):
+        peer.read_request(conn)
+        conn.sendall(sent)
+        if sent.startswith(b"SSH"):
+            peer.stopped.wait(10)  # keeps the connection open, as a server of another protocol would
+
+    peer = peer_factory(malformed)
+    started = time.monotonic()
+    with pytest.raises(Lost, match=re.escape(text)):
+        Pool().post(peer.url, HEADERS, b"{}", 5)
+    assert time.monotonic() - started < 4, "not the deadline"
+
+
+def test_a_reused_connection_the_server_closes_before_answering_is_lost(peer_factory):
+    def drop_the_second(conn, peer):  # the socket looks idle and usable until the request arrives
+        peer.read_request(conn)
+        conn.sendall(answer())
+        peer.read_request(conn)
+
+    peer = peer_factory(drop_the_second)
+    pool = Pool()
+    assert pool.post(peer.url, HEADERS, b"{}", 5).status == 200
+    with pytest.raises(Lost, match="closed the connection without answering") as caught:
+        pool.post(peer.url, HEADERS, b"{}", 5)
+    assert caught.value.sent and len(peer.requests) == 2  # not repeated by the pool: the client decides
+    assert peer.accepted == 1
+
+
+def test_a_header_holding_a_line_break_is_refused_before_connecting(peer_factory):
+    peer = peer_factory(keep_alive)
+    with pytest.raises(ValueError, match="line break"):
+        Pool().post(peer.url, {"X-Injected": "a\r\nEvil: 1"}, b"{}", 5)
+    assert peer.accepted == 0
+
+
+def test_a_request_over_http_needs_no_http_client_email_or_ssl(tmp_path):
+    """`tracker list` against an http URL: the pool speaks HTTP/1.1 itself, so neither http.client
+    nor its email parser is imported, and ssl only for https URLs (as -X importtime lists them)."""
+    import subprocess
+    import sys
+
+    peer = Peer(serve_each(answer(b'{"success": true, "list": []}')))
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path), TRACKERCTL_HASH="a" * 32)
+    base = peer.url.rsplit("/tracker/list", 1)[0]
+    try:
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "trackerctl", "--api-url", base, "-o", "json", "tracker", "list"],
+                              env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        peer.close()
+    assert done.returncode == 0 and json.loads(done.stdout) == {"list": []}, done.stderr[-2000:]
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "trackerctl.api.connection" in modules and len(peer.requests) == 1
+    assert not {m for m in modules if m.split(".")[0] in ("email", "ssl", "_ssl") or m == "http.client"}
 
 
 # ---- TLS ------------------------------------------------------------------------------------------

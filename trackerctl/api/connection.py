@@ -2,10 +2,14 @@
 
 Two ways behind one interface, `post(url, headers, body, timeout) -> Reply`:
 
-- `Pool`: keep-alive connections on the standard library's http.client, for direct connections
-  (what every command and bulk job uses unless a proxy is set). Safe to share between threads:
-  at most `max_connections` open, idle ones reused newest first, and dropped when they have been
-  idle for `keepalive` seconds or the server has closed them (a readable idle socket).
+- `Pool`: HTTP/1.1 spoken here on keep-alive sockets, for direct connections (what every command
+  and bulk job uses unless a proxy is set). A request leaves in one `sendall`; the answer is
+  received into a buffer and parsed here (status line, headers, a body by Content-Length, chunked
+  or until close), with no email parser underneath and no `ssl` imported for http URLs. Safe to
+  share between threads: at most `max_connections` open, idle ones reused newest first, and
+  dropped when they have been idle for `keepalive` seconds or the server has closed them (a
+  readable idle socket); an answer with `Connection: close`, an HTTP/1.0 one without keep-alive
+  or one whose body ends with the connection closes its connection.
 - `HttpxExchange`: an httpx.Client, for what httpx does and the pool does not: proxies from the
   environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, with NO_PROXY), and custom httpx transports
   (tests' httpx.MockTransport).
@@ -38,15 +42,14 @@ Failures raise one of three errors, which say whether the request may have reach
 `NotSent` (connect refused or timed out, the TLS handshake failed, no connection free within the
 timeout; `CertificateRefused` when the server's certificate failed verification), `TimedOut`
 (sent, no whole answer within the deadline) and `Lost` (sent, then the connection failed before a
-whole answer arrived); and `BadAnswer` (`AnswerTooLarge`, an encoding that does not decode) when an
+whole answer arrived, or the answer breaks HTTP/1.1: no status line, a head over 64 KiB or 100
+headers, an invalid chunk size); and `BadAnswer` (`AnswerTooLarge`, an encoding that does not decode) when an
 answer came but cannot be used.
 """
 
 from __future__ import annotations
 
 import functools
-import http.client
-import io
 import os
 import select
 import socket
@@ -67,6 +70,9 @@ KEEPALIVE = 5.0  # seconds an idle connection is kept (httpx's default keepalive
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 MAX_ANSWER = 64 * 2**20  # bytes of an answer, counted after decoding (TRACKERCTL_MAX_ANSWER_MB)
 READ_CHUNK = 64 * 2**10  # bytes read per step
+MAX_HEAD = 64 * 2**10  # bytes of an answer's status line and headers
+MAX_HEADERS = 100  # header lines of an answer (and trailer lines of a chunked one)
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 INFLATE_STEP = 2**20  # bytes inflated per step, at most
 
 
@@ -74,7 +80,7 @@ INFLATE_STEP = 2**20  # bytes inflated per step, at most
 class Reply:
     status: int
     reason: str
-    headers: Any  # case-insensitive `.get(name)`: http.client's HTTPMessage or httpx.Headers
+    headers: Any  # case-insensitive `.get(name)`: the pool's Headers or httpx.Headers
     content: bytes | bytearray  # decoded; a bytearray when read in steps (no copy of a large body)
 
 
@@ -128,17 +134,11 @@ def open_exchange(*, verify: Any, max_connections: int, max_answer: int = MAX_AN
     return Pool(verify=verify, max_connections=max_connections, max_answer=max_answer)
 
 
-# ---- the standard library's http.client ---------------------------------------------------------
+# ---- the pool: HTTP/1.1 on keep-alive sockets -----------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class _Target:
-    https: bool
-    host: str
-    port: int
-    path: str
-
-    @property
-    def key(self) -> tuple[bool, str, int]:
-        return (self.https, self.host, self.port)
+    key: tuple[bool, str, int]  # https, host, port: where idle connections are shared
+    head: str  # the request line and Host header, the same for every request to this URL
 
 
 class Pool:
@@ -150,39 +150,37 @@ class Pool:
         self._max_answer = max_answer
         self._slots = threading.BoundedSemaphore(max_connections)
         self._lock = threading.Lock()
-        self._idle: dict[tuple[bool, str, int], list[tuple[http.client.HTTPConnection, float]]] = {}
+        self._idle: dict[tuple[bool, str, int], list[tuple[socket.socket, float]]] = {}
         self._targets: dict[str, _Target] = {}
         self._closed = False
 
     def post(self, url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> Reply:
         deadline = time.monotonic() + timeout
         target = self._target(url)
+        request = _request(target, headers, body)
         if not self._slots.acquire(timeout=timeout):
             raise NotSent(f"no free connection within {timeout:g}s")
         try:
-            conn = self._idle_connection(target) or self._connect(target, deadline)
+            sock = self._idle_connection(target) or self._connect(target, deadline)
             try:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    conn.close()
                     raise NotSent("timed out before sending")
-                conn.sock.settimeout(left)
-                conn.response_class = functools.partial(_Response, deadline=deadline)  # type: ignore[assignment]
-                conn.request("POST", target.path, body, dict(headers))
-                answer = conn.getresponse()
-                content = _read_body(answer, self._max_answer)
+                sock.settimeout(left)
+                sock.sendall(request)  # one send: head and body leave together (TCP_NODELAY)
+                reply, reusable = _Reader(sock, deadline).answer(self._max_answer)
             except Exception as e:  # the connection is in an unknown state: it goes
-                conn.close()
+                sock.close()
                 if isinstance(e, TimeoutError):
                     raise TimedOut(_text(e)) from None
-                if isinstance(e, (OSError, http.client.HTTPException)):
-                    raise Lost(_lost(e)) from None
+                if isinstance(e, (OSError, _Malformed)):
+                    raise Lost(_text(e)) from None
                 raise
-            if answer.will_close:
-                conn.close()
+            if reusable:
+                self._put_back(target, sock)
             else:
-                self._put_back(target, conn)
-            return Reply(answer.status, answer.reason, answer.headers, content)
+                sock.close()
+            return reply
         finally:
             self._slots.release()
 
@@ -190,58 +188,66 @@ class Pool:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, {}
-        for conns in idle.values():
-            for conn, _ in conns:
-                conn.close()
+        for socks in idle.values():
+            for sock, _ in socks:
+                sock.close()
 
     def _target(self, url: str) -> _Target:
         target = self._targets.get(url)
         if target is None:
             parts = urlsplit(url)
             https = parts.scheme == "https"
+            host, port = parts.hostname or "", parts.port or (443 if https else 80)
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            target = self._targets[url] = _Target(https, parts.hostname or "", parts.port or (443 if https else 80), path)
+            if not path.isascii() or any(c <= " " or c == "\x7f" for c in path):
+                raise ValueError(f"the URL's path cannot be sent as it is: {path!r}")
+            name = f"[{host}]" if ":" in host else host if host.isascii() else host.encode("idna").decode("ascii")
+            name += "" if port == (443 if https else 80) else f":{port}"
+            target = self._targets[url] = _Target((https, host, port), f"POST {path} HTTP/1.1\r\nHost: {name}\r\n")
         return target
 
-    def _idle_connection(self, target: _Target) -> http.client.HTTPConnection | None:
+    def _idle_connection(self, target: _Target) -> socket.socket | None:
         """The newest idle connection to the target that is still usable."""
         now = time.monotonic()
         while True:
             with self._lock:
-                conns = self._idle.get(target.key)
-                if not conns:
+                socks = self._idle.get(target.key)
+                if not socks:
                     return None
-                conn, since = conns.pop()
-            if now - since <= self._keepalive and not _readable(conn.sock):
-                return conn
-            conn.close()  # expired, or the server closed it (EOF) or sent what nobody asked for
+                sock, since = socks.pop()
+            if now - since <= self._keepalive and not _readable(sock):
+                return sock
+            sock.close()  # expired, or the server closed it (EOF) or sent what nobody asked for
 
-    def _connect(self, target: _Target, deadline: float) -> http.client.HTTPConnection:
-        import ssl
-
+    def _connect(self, target: _Target, deadline: float) -> socket.socket:
+        https, host, port = target.key
         timeout = deadline - time.monotonic()
         if timeout <= 0:
             raise NotSent("timed out before connecting")
-        conn: http.client.HTTPConnection
-        if target.https:
-            conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=self._tls)
-        else:
-            conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
-        try:
-            conn.connect()  # sets TCP_NODELAY
-        except OSError as e:  # refused, unreachable, DNS, timeout, the TLS handshake
-            conn.close()
-            if isinstance(e, ssl.SSLCertVerificationError):
-                raise CertificateRefused(_certificate(target.host, e)) from None
+        try:  # refused, unreachable, DNS, timeout
+            sock = socket.create_connection((host, port), timeout)
+        except OSError as e:
             raise NotSent(_text(e)) from None
-        return conn
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a request leaves at once
+        if https:
+            import ssl  # only here: a command over http starts without it
 
-    def _put_back(self, target: _Target, conn: http.client.HTTPConnection) -> None:
+            context = self._tls
+            try:  # the handshake, with SNI; the certificate is checked against the host name
+                sock = context.wrap_socket(sock, server_hostname=host)
+            except OSError as e:
+                sock.close()
+                if isinstance(e, ssl.SSLCertVerificationError):
+                    raise CertificateRefused(_certificate(host, e)) from None
+                raise NotSent(_text(e)) from None
+        return sock
+
+    def _put_back(self, target: _Target, sock: socket.socket) -> None:
         with self._lock:
             if not self._closed:
-                self._idle.setdefault(target.key, []).append((conn, time.monotonic()))
+                self._idle.setdefault(target.key, []).append((sock, time.monotonic()))
                 return
-        conn.close()
+        sock.close()
 
     @functools.cached_property
     def _tls(self) -> "ssl.SSLContext":
@@ -270,71 +276,182 @@ def tls_context(verify: Any) -> "ssl.SSLContext":
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _readable(sock: socket.socket | None) -> bool:
+def _readable(sock: socket.socket) -> bool:
     """An idle keep-alive socket with something to read: the server closed it, or it is unusable."""
-    if sock is None:
-        return True
     try:
         return bool(select.select([sock], [], [], 0)[0])
     except (OSError, ValueError):
         return True
 
 
-class _Response(http.client.HTTPResponse):
-    """http.client's answer, reading from the socket with the time left before `deadline`."""
+def _request(target: _Target, headers: Mapping[str, str], body: bytes) -> bytes:
+    """The request as one buffer: request line, headers (with Content-Length, and Accept-Encoding:
+    identity when none is given), blank line, body."""
+    lines = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
+    if lines.count("\n") != len(headers) or lines.count("\r") != len(headers):
+        raise ValueError("a header name or value holds a line break")
+    names = {name.lower() for name in headers}
+    if "accept-encoding" not in names:
+        lines += "Accept-Encoding: identity\r\n"
+    if "content-length" not in names:
+        lines += f"Content-Length: {len(body)}\r\n"
+    return (target.head + lines + "\r\n").encode("latin-1") + body
 
-    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None,
-                 *, deadline: float) -> None:
-        super().__init__(_DeadlineSocket(sock, deadline), debuglevel, method, url)  # type: ignore[arg-type]
+
+class Headers(dict[str, str]):
+    """An answer's headers by lower-case name (a repeated one: its first value); `get`, `in` and
+    `[]` take a name in any case."""
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
 
 
-class _DeadlineSocket:
-    """What HTTPResponse takes from the socket: `makefile("rb")`, here bounded by the deadline."""
+class _Malformed(Exception):
+    """The answer breaks HTTP/1.1, or stops in the middle: the connection is lost to us."""
+
+
+class _Reader:
+    """One answer read from a socket into a buffer, each recv with the socket's timeout set to the
+    time left before the deadline (a deadline, not a per-read timeout)."""
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock, self._deadline = sock, deadline
+        self.sock, self.deadline = sock, deadline
+        self.scratch = bytearray(READ_CHUNK)  # what one recv fills
+        self.buf = bytearray()  # received, not used yet
+        self.taken = 0  # bytes of the body used so far
 
-    def makefile(self, mode: str) -> io.BufferedReader:
-        return io.BufferedReader(_DeadlineIO(self._sock, self._deadline), READ_CHUNK)
+    def answer(self, limit: int) -> tuple[Reply, bool]:
+        """The answer, its body decoded, and whether the connection may carry another request."""
+        version, status, reason, headers = self._head()
+        while 100 <= status < 200:  # 100 Continue and the like: the answer follows
+            version, status, reason, headers = self._head()
+        tokens = {t.strip() for t in headers.get("connection", "").lower().split(",")}
+        reusable = ("keep-alive" in tokens or "keep-alive" in headers) if version == 10 else "close" not in tokens
+        body = Decoder(headers.get("content-encoding"), limit)
+        codings, length = headers.get("transfer-encoding"), headers.get("content-length")
+        if status in (204, 304):
+            pass
+        elif codings is not None and codings.split(",")[-1].strip().lower() == "chunked":
+            self._chunked(body)
+        elif length is not None and codings is None:
+            if not (length.isascii() and length.isdigit()):
+                raise _Malformed(f"invalid Content-Length {length[:20]!r}")
+            if body.identity and int(length) > limit:
+                raise AnswerTooLarge(limit)
+            self._exactly(int(length), body)
+        else:  # no length, or a transfer coding we cannot undo: the body ends with the connection
+            while data := self._take(READ_CHUNK):
+                body.feed(data)
+            reusable = False
+        reusable = reusable and not self.buf  # bytes past the answer: nobody knows what they are
+        return Reply(status, reason, headers, body.content()), reusable
 
-
-class _DeadlineIO(io.RawIOBase):
-    """Socket reads, each with the socket's timeout set to the time left: a deadline, not a per-read
-    timeout. Reads through socket.makefile's SocketIO, which keeps the socket open until this is
-    closed (http.client closes the connection before the body of a `Connection: close` answer)."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._raw = sock.makefile("rb", buffering=0)
-        self._deadline = deadline
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int | None:
-        left = self._deadline - time.monotonic()
+    def _more(self) -> bytes | bytearray | memoryview:
+        """The next bytes from the socket (none at EOF), valid until the next call."""
+        left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("timed out")
-        self._sock.settimeout(left)
-        return self._raw.readinto(buffer)
+        self.sock.settimeout(left)
+        return memoryview(self.scratch)[: self.sock.recv_into(self.scratch)]
 
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+    def _head(self) -> tuple[int, int, str, Headers]:
+        """Status line and headers, at most MAX_HEAD bytes and MAX_HEADERS lines: (10 or 11 for
+        HTTP/1.0 or 1.1, status, reason, headers)."""
+        buf, start, end = self.buf, 0, -1
+        while end < 0 and (len(buf) < 5 or buf.startswith(b"HTTP/")):  # not HTTP: said at once
+            found = [i for i in (buf.find(b"\n\r\n", start), buf.find(b"\n\n", start)) if i >= 0]
+            if found:
+                end = min(found)
+            elif len(buf) > MAX_HEAD:
+                raise _Malformed(f"the answer's head is longer than {MAX_HEAD // 1024} KiB")
+            else:
+                start = max(0, len(buf) - 2)
+                data = self._more()
+                if not data:
+                    if not buf:
+                        raise _Malformed("the server closed the connection without answering")
+                    raise _Malformed(f"the answer was cut off in its head after {len(buf)} bytes")
+                buf += data
+        if end > MAX_HEAD:
+            raise _Malformed(f"the answer's head is longer than {MAX_HEAD // 1024} KiB")
+        lines = buf[: end if end >= 0 else len(buf)].decode("latin-1").split("\n")
+        del buf[: end + (3 if buf.startswith(b"\n\r\n", end) else 2)]
+        version, status, reason = (lines[0].strip().split(None, 2) + ["", ""])[:3]
+        if not (end >= 0 and version.startswith("HTTP/") and len(status) == 3 and status.isascii() and status.isdigit()
+                and status >= "100"):
+            raise _Malformed(f"not an HTTP answer: {lines[0].strip()[:60]!r}")
+        if not version.startswith("HTTP/1."):
+            raise _Malformed(f"not an HTTP/1 answer: {lines[0].strip()[:60]!r}")
+        if len(lines) > MAX_HEADERS + 1:
+            raise _Malformed(f"the answer has more than {MAX_HEADERS} headers")
+        headers, last = Headers(), ""
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            name = name.strip().lower()
+            if line[:1] in (" ", "\t"):  # an obsolete folded line continues the value above
+                if last:
+                    headers[last] += " " + line.strip()
+            elif colon and name and name not in headers:  # a repeated name: its first value counts
+                headers[name] = value.strip()
+                last = name
+            else:
+                last = ""
+        return 10 if version == "HTTP/1.0" else 11, int(status), reason.strip(), headers
 
+    def _take(self, n: int) -> bytes | bytearray | memoryview:
+        """Up to n bytes of the body, buffered ones first; none at EOF. Valid until the next call."""
+        if self.buf:
+            data: bytes | bytearray | memoryview = self.buf[:n]
+            del self.buf[:n]
+        else:
+            data = self._more()
+            if len(data) > n:
+                self.buf += data[n:]
+                data = data[:n]
+        self.taken += len(data)
+        return data
 
-def _read_body(answer: http.client.HTTPResponse, limit: int) -> bytes | bytearray:
-    """The whole body, decoded, in steps of READ_CHUNK; AnswerTooLarge past `limit` decoded bytes."""
-    body = Decoder(answer.headers.get("Content-Encoding"), limit)
-    if body.identity and answer.length is not None and answer.length > limit:
-        raise AnswerTooLarge(limit)
-    received = 0
-    while chunk := answer.read(READ_CHUNK):
-        received += len(chunk)
-        body.feed(chunk)
-    if answer.length:  # http.client ends a short read quietly: the server closed before Content-Length
-        raise Lost(f"the answer was cut off after {received} bytes")
-    return body.content()
+    def _line(self) -> bytes:
+        """One line of a chunked body (a chunk's size, the end of its data, a trailer), without its end."""
+        buf, start = self.buf, 0
+        while (i := buf.find(b"\n", start)) < 0:
+            if len(buf) > MAX_HEAD:
+                raise _Malformed(f"a line of the answer is longer than {MAX_HEAD // 1024} KiB")
+            start = len(buf)
+            if not (data := self._more()):
+                raise _Malformed(f"the answer was cut off after {self.taken} bytes")
+            buf += data
+        line = bytes(buf[:i]).rstrip(b"\r")
+        del buf[: i + 1]
+        return line
+
+    def _exactly(self, length: int, body: Decoder) -> None:
+        while self.taken < length:
+            if not (data := self._take(length - self.taken)):
+                raise _Malformed(f"the answer was cut off after {self.taken} bytes")
+            body.feed(data)
+
+    def _chunked(self, body: Decoder) -> None:
+        while True:
+            line = self._line()
+            size = line.split(b";", 1)[0].strip()  # chunk extensions are ignored
+            if not (0 < len(size) <= 16 and all(c in _HEX for c in size)):
+                raise _Malformed(f"invalid chunk size {line[:20]!r}")
+            if not (left := int(size, 16)):
+                break
+            self._exactly(self.taken + left, body)
+            if self._line():
+                raise _Malformed("a chunk of the answer is longer than its size")
+        for _ in range(MAX_HEADERS + 1):  # trailers, up to a blank line: read and dropped
+            if not self._line():
+                return
+        raise _Malformed(f"the answer has more than {MAX_HEADERS} trailers")
 
 
 class Decoder:
@@ -383,16 +500,6 @@ def _size(n: int) -> str:
 def _certificate(host: str, e: Exception) -> str:
     reason = getattr(e, "verify_message", None) or _text(e)
     return f"certificate verify failed for {host}: {reason}"
-
-
-def _lost(e: BaseException) -> str:
-    if isinstance(e, http.client.RemoteDisconnected):
-        return "the server closed the connection without answering"
-    if isinstance(e, http.client.IncompleteRead):
-        return f"the answer was cut off after {len(e.partial)} bytes"
-    if isinstance(e, http.client.BadStatusLine):
-        return f"not an HTTP answer: {str(e.line).strip()[:60]!r}"
-    return _text(e)
 
 
 def _text(e: BaseException) -> str:
