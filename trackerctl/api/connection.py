@@ -57,8 +57,7 @@ import threading
 import time
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -76,8 +75,7 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 INFLATE_STEP = 2**20  # bytes inflated per step, at most
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(NamedTuple):  # a NamedTuple, not a dataclass: a fraction of the import time
     status: int
     reason: str
     headers: Any  # case-insensitive `.get(name)`: the pool's Headers or httpx.Headers
@@ -135,8 +133,7 @@ def open_exchange(*, verify: Any, max_connections: int, max_answer: int = MAX_AN
 
 
 # ---- the pool: HTTP/1.1 on keep-alive sockets -----------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(NamedTuple):
     key: tuple[bool, str, int]  # https, host, port: where idle connections are shared
     head: str  # the request line and Host header, the same for every request to this URL
 
@@ -224,8 +221,8 @@ class Pool:
         timeout = deadline - time.monotonic()
         if timeout <= 0:
             raise NotSent("timed out before connecting")
-        try:  # refused, unreachable, DNS, timeout
-            sock = socket.create_connection((host, port), timeout)
+        try:  # refused, unreachable, DNS, timeout; an ASCII name as bytes: no idna codec to import
+            sock = socket.create_connection((host.encode() if host.isascii() else host, port), timeout)
         except OSError as e:
             raise NotSent(_text(e)) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a request leaves at once
