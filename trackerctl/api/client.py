@@ -64,6 +64,8 @@ USER_AGENT = f"trackerctl/{__version__}"
 MAX_ANSWER = 64 * 2**20  # bytes of one answer after decompression (TRACKERCTL_MAX_ANSWER_MB raises it)
 # Logging in is retried like a read: a repeated login only opens another session.
 LOGIN_PATHS = frozenset({"user/auth", "panel/account/auth"})
+# Writes that are not audited: logging in, and its two-factor step.
+UNAUDITED_PATHS = LOGIN_PATHS | {"user/auth/code/verify"}
 # Without the API's body these leave the outcome open: retried for reads only. Only the API's codes
 # 8, 14 and 15 say a request was not processed; a bare 429 or 503 (a proxy's page) does not.
 _OUTCOME_OPEN_HTTP = frozenset({429})  # and every 5xx
@@ -167,6 +169,7 @@ class ApiClient:
         max_connections: int = 8,
         auth_required: bool = True,
         max_answer: int = MAX_ANSWER,
+        audit: Callable[[str, str, dict[str, Any], int | None], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._credential = credential or (lambda api: None)
@@ -179,6 +182,7 @@ class ApiClient:
         self._max_connections = max_connections
         self._auth_required = auth_required
         self._max_answer = max_answer
+        self._audit = audit
         self._http: Exchange | None = exchange
         self._own_exchange = exchange is None  # built here, and rebuilt for more connections
         self._lock = threading.Lock()  # the exchange's creation
@@ -201,6 +205,11 @@ class ApiClient:
         `api` names the credential to send (None: none, as for `user/auth`); `credential` sends that
         one instead, with no renewal. A write whose outcome is unknown is repeated only when
         `idempotent` says a repeat is answered harmlessly.
+
+        A write (not a login) that was sent is given to `audit` once, retries included, with its
+        final outcome: 0, the API's code (`ApiError`), or None when it may have reached the server
+        and its outcome is unknown (`OutcomeUnknown`, `BadResponse`, retries that ran out). One
+        never sent (`Unreachable`, no credential, `DryRun`) is not.
         """
         path = path.strip("/")
         body = dict(body or {})
@@ -208,6 +217,24 @@ class ApiClient:
         if api and not hash_ and self._auth_required:
             raise NotLoggedIn(api)
         repeat_open = read_only or idempotent or path in LOGIN_PATHS
+        if self._audit is None or read_only or path in UNAUDITED_PATHS:
+            return self._call(path, body, api, hash_, credential, repeat_open)
+        which = api or ("panel" if path.startswith("panel/") else "user")
+        try:
+            answer = self._call(path, body, api, hash_, credential, repeat_open)
+        except ApiError as e:
+            self._audit(which, path, body, e.code)
+            raise
+        except TransientError as e:
+            if e.reached:
+                self._audit(which, path, body, None)
+            raise
+        self._audit(which, path, body, 0)
+        return answer
+
+    def _call(self, path: str, body: dict[str, Any], api: Api | None, hash_: str | None, credential: str | None,
+              repeat_open: bool) -> dict[str, Any]:
+        """`call`'s attempts: sent until an answer, or until no retry is left or allowed."""
         renewed = False
         reached = False  # some attempt may have reached the server (it answered, or the request left)
         attempt = 0

@@ -23,6 +23,7 @@ from trackerctl.config import DEFAULT_PROFILE, Config, check_profile_name, defau
 
 if TYPE_CHECKING:
     from trackerctl.api.client import ApiClient
+    from trackerctl.audit import AuditLog
     from trackerctl.credentials import CredentialStore
     from trackerctl.output import Output, Terminal
     from trackerctl.sandbox.app import Sandbox
@@ -68,6 +69,7 @@ class AppContext:
         # (what, fields): the running command's name and its records' fields, when they are known
         # before the answer (trackerctl.cli.fields); set by the leaf command before `validate`.
         self.record_fields: tuple[str, tuple[str, ...]] | None = None
+        self.journal_path: Path | None = None  # the run's journal, once a run that writes has opened one
 
     def apply(self, given: Mapping[str, Any]) -> None:
         """Take the global options given at one level of the command line (later levels win)."""
@@ -302,6 +304,14 @@ class AppContext:
         )
 
     @cached_property
+    def audit(self) -> "AuditLog":
+        """The audit log ($XDG_STATE_HOME/trackerctl/audit.jsonl): one line per write the client sends."""
+        from trackerctl.audit import AuditLog
+
+        return AuditLog(self.state_dir / "audit.jsonl", profile=self.profile_name, warn=self.output.warn,
+                        journal=lambda: str(self.journal_path) if self.journal_path else None)
+
+    @cached_property
     def sandbox(self) -> "Sandbox":
         """The in-process sandbox of `--api-url sandbox`."""
         from trackerctl.sandbox.app import Sandbox, default_db_path
@@ -335,6 +345,7 @@ class AppContext:
                 auth_required=self.api_url != SANDBOX and not self.offline,
                 retry=RetryPolicy(attempts=self.max_attempts),
                 max_answer=self.max_answer,
+                audit=None if self.offline else self.audit.record,
             )
         return self._client
 
