@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+from tests.helpers.sandbox import ok, sql
 from tests.helpers.spec import spec_file
 from trackerctl.sandbox import codes
 from trackerctl.sandbox.app import Sandbox, default_db_path, reset
 from trackerctl.sandbox.seed import SEED
-from trackerctl.sandbox.store import Store
+from trackerctl.sandbox.store import Store, parse_datetime
 
 SEED_COUNTS = {"users": 7, "trackers": 17, "bundles": 10, "equipment": 3, "models": 9, "tariffs": 7}
 
@@ -59,6 +61,42 @@ def test_generated_data_is_deterministic(tmp_path):
     assert first == snapshot(tmp_path / "b.sqlite")
     assert first[0] == (3000001, "Truck 000001 north", SEED["user_demo"], "350000000000000", "4917000000000", "telfmb920")
     assert first[1][2] == SEED["user_other"]
+
+
+RESET_AT = parse_datetime("2026-11-29 12:00:00")
+
+
+def generated_devices(path: Path, trackers: int) -> list[tuple]:
+    """(source id, connection status, last_fix, updated, lat) of the generated devices after a reset at RESET_AT."""
+    reset(path, trackers=trackers)
+    return sql(Sandbox(path), "SELECT s.id, s.connection_status, d.last_fix, d.updated, d.lat FROM sources s"
+               " JOIN device_data d ON d.source_id = s.id WHERE s.id >= 30000001 ORDER BY s.id")
+
+
+def test_generated_devices_last_connected_in_a_realistic_spread(tmp_path, monkeypatch):
+    monkeypatch.setattr("trackerctl.sandbox.store.time", SimpleNamespace(time=lambda: RESET_AT))  # the reset's (and the clock's) now
+    devices = generated_devices(tmp_path / "a.sqlite", 5000)
+    assert devices == generated_devices(tmp_path / "b.sqlite", 5000)  # the same at every reset
+    assert generated_devices(tmp_path / "c.sqlite", 1000) == [d for d in devices if d[0] < 30_001_001]  # the first N whatever N
+    sb = Sandbox(tmp_path / "a.sqlite", implicit_auth=True)
+    listed = [t for t in ok(sb, "panel/tracker/list", {"filter": "00"})["list"] if t["id"] >= SEED["generated_tracker_start"]]
+    assert len(listed) == 5000
+    days = {t["id"]: None if t["last_connection"] is None else (RESET_AT - parse_datetime(t["last_connection"])) / 86400
+            for t in listed}
+    share = lambda test: sum(1 for d in days.values() if test(d)) / len(days)  # noqa: E731
+    assert 0.01 < share(lambda d: d is None) < 0.06  # a few never connected
+    assert share(lambda d: d is not None and d <= 7) > 0.7  # most within the last days
+    assert 0.1 < share(lambda d: d is not None and d > 30) < 0.3  # a share are stale: weeks or months
+    assert share(lambda d: d is not None and d > 180) > 0.01
+    for tracker in listed:
+        status, age = tracker["source"]["connection_status"], days[tracker["id"]]
+        assert (status == "just_registered") == (age is None), tracker
+        assert age is None or 0 <= age and tracker["last_connection"][:10] >= tracker["source"]["creation_date"], tracker
+        if status in ("active", "idle"):
+            assert age <= 600 / 86400, tracker
+    # a device that never connected has no fix and no position either; the others report both
+    assert all((fix is None) == (lat is None) == (status == "just_registered") and fix == updated
+               for _, status, fix, updated, lat in devices)
 
 
 def test_reset_100k_trackers_is_usable(tmp_path):
@@ -126,8 +164,6 @@ def test_error_table_matches_the_spec():
 
 def test_the_sandbox_data_directories_are_0700_even_at_umask_000(tmp_path):
     import os
-
-    from trackerctl.sandbox.store import Store
 
     old = os.umask(0)
     try:

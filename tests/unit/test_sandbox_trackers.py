@@ -9,9 +9,11 @@ import re
 import pytest
 
 from tests.helpers.sandbox import code, errors, ok, sql
+from tests.helpers.spec import spec_file
 from trackerctl.sandbox import paging
 from trackerctl.sandbox.app import Sandbox, reset
 from trackerctl.sandbox.seed import SEED
+from trackerctl.sandbox.store import fmt_datetime, parse_datetime
 
 DEMO_VISIBLE = [123456, 200007, 200008, 200009, 265489, 777002, 777003, 999119, 999199, 134537, 1245678]
 DEALER_1_COUNT = 16  # 13 of demo@ (deleted and corrupted included) + 3 of other@
@@ -126,7 +128,8 @@ def test_panel_tracker_read_shape(sb):
     status, body = sb.call("panel/tracker/read", {"tracker_id": SEED["tracker_idle"]})
     assert status == 200
     value = body["value"]
-    assert list(value) == ["id", "clone", "comment", "creation_date", "group_id", "dealer_id", "deleted", "label", "user_id", "source"]
+    assert list(value) == ["id", "clone", "comment", "creation_date", "group_id", "dealer_id", "deleted", "label", "user_id",
+                           "owner_name", "model_name", "last_connection", "source"]  # the document's, then the OpenAPI's
     assert list(value["source"]) == ["id", "device_id", "model", "blocked", "tariff_id", "creation_date", "tariff_end_date",
                                      "connection_status", "phone"]
     assert value["comment"] == "Need to change SIM till next month" and value["dealer_id"] == 1
@@ -143,13 +146,108 @@ def test_panel_tracker_read_deleted_252_corrupted_201_foreign(sb):
     assert code(sb.call("panel/tracker/read", {"tracker_id": 987654321})[1]) == 201
 
 
-# ---- panel/tracker/list ----------------------------------------------------------------------------
-
-
 def panel_list(sb: Sandbox, **params) -> dict:
     status, body = sb.call("panel/tracker/list", params)
     assert status == 200, body
     return body
+
+
+def panel_read(sb: Sandbox, tracker_id: int) -> dict:
+    return ok(sb, "panel/tracker/read", {"tracker_id": tracker_id})["value"]
+
+
+# ---- owner_name, model_name, last_connection (the OpenAPI's Tracker) --------------------------------
+
+DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
+def test_panel_trackers_carry_the_owner_the_model_name_and_the_last_connection(sb):
+    models = {m["code"]: m["name"] for m in ok(sb, "tracker/list_models")["list"]}
+    listed = panel_list(sb)["list"]
+    for tracker in listed:
+        assert tracker["model_name"] == models[tracker["source"]["model"]]  # what `tracker list-models` shows as name
+        assert tracker["owner_name"] == {SEED["user_demo"]: "Demo User", SEED["user_other"]: "Other Owner"}[tracker["user_id"]]
+        assert DATETIME.fullmatch(tracker["last_connection"]), tracker
+    assert {t["id"]: t for t in listed}[SEED["tracker_idle"]] == panel_read(sb, SEED["tracker_idle"])  # read and list agree
+    by_id = {t["id"]: t for t in listed}
+    assert by_id[SEED["tracker_cloned"]]["last_connection"] == by_id[458412]["last_connection"]  # a clone shares the device
+    # what the device last reported: the later of its last fix and its other data (get_state's last_update)
+    with sb.transaction() as conn:
+        conn.execute("UPDATE device_data SET last_fix = ?, updated = ? WHERE source_id = 456751",
+                     (parse_datetime("2026-03-01 10:00:00"), parse_datetime("2026-02-01 09:00:00")))
+    assert panel_read(sb, SEED["tracker_idle"])["last_connection"] == "2026-03-01 10:00:00"
+    state = ok(sb, "tracker/get_state", {"tracker_id": SEED["tracker_idle"]})["state"]
+    assert state["last_update"] == "2026-03-01 10:00:00"  # demo@ is in UTC
+    with sb.transaction() as conn:
+        conn.execute("UPDATE device_data SET last_fix = NULL, updated = ? WHERE source_id = 456751", (parse_datetime("2026-02-01 09:00:00"),))
+    assert panel_read(sb, SEED["tracker_idle"])["last_connection"] == "2026-02-01 09:00:00"
+
+
+def test_the_seed_spreads_last_connections_by_connection_status(sb):
+    now = sb.now()
+    ages = {t["id"]: (t["source"]["connection_status"], now - parse_datetime(t["last_connection"])) for t in panel_list(sb)["list"]}
+    assert all(age < 15 * 60 for status, age in ages.values() if status in ("active", "idle"))  # connected: minutes ago
+    assert all(age > 365 * 86400 for status, age in ages.values() if status == "offline")  # offline since 2025-06
+    assert ages[SEED["tracker_fresh"]][1] < 60  # the live device reported when the sandbox was made
+
+
+def registered(sb: Sandbox) -> int:
+    """A tracker registered just now (tracker/register, as the document's example): its device has not connected yet."""
+    return ok(sb, "tracker/register", {
+        "label": "Courier", "group_id": 0, "plugin_id": 37, "model": "qlgv55lite", "phone": "79123122312", "device_id": "123451234512346",
+        "activation_code": SEED["activation_code"], "apn_name": "internet", "apn_user": "", "apn_password": "",
+    })["value"]["id"]
+
+
+def test_a_device_that_never_connected_has_no_last_connection(sb):
+    value = panel_read(sb, registered(sb))
+    assert value["last_connection"] is None and value["source"]["connection_status"] == "just_registered"
+    assert value["model_name"] == "Queclink GV55 Lite"
+
+
+def test_last_connection_moves_forward_when_the_device_reports(sb):
+    before = {t["id"]: t["last_connection"] for t in panel_list(sb)["list"]}
+    sb.advance_clock(3 * 86400)
+    assert {t["id"]: t["last_connection"] for t in panel_list(sb)["list"]} == before  # the clock alone moves nothing
+    assert sb.move_fleet(1, 1.0) > 0  # `sandbox serve --move`: the connected devices report
+    now = fmt_datetime(sb.now())
+    after = {t["id"]: t for t in panel_list(sb)["list"]}
+    for tracker_id, tracker in after.items():
+        if tracker["source"]["connection_status"] in ("active", "idle") and not tracker["deleted"]:
+            assert before[tracker_id] < tracker["last_connection"] <= now, tracker_id
+        else:
+            assert tracker["last_connection"] == before[tracker_id], tracker_id
+    assert after[SEED["tracker_blocked"]]["last_connection"] == before[SEED["tracker_blocked"]]
+
+
+def test_owner_name_is_a_legal_entitys_legal_name(sb):
+    moved = ok(sb, "panel/tracker/move", {"tracker_id": SEED["tracker_idle"], "user_id": SEED["user_fleet"]})["id"]
+    assert panel_read(sb, moved)["owner_name"] == "Fleet Logistics LLC"
+    sql(sb, "UPDATE users SET middle_name = 'J.' WHERE id = ?", SEED["user_other"])
+    assert panel_read(sb, SEED["tracker_other"])["owner_name"] == "Other J. Owner"
+
+
+def openapi_type(value) -> str:
+    return {bool: "boolean", int: "integer", str: "string", type(None): "null", dict: "object"}[type(value)]
+
+
+def test_panel_trackers_have_every_property_of_the_openapi_tracker_with_its_type(sb):
+    schemas = json.loads(spec_file("panel-openapi.json").read_text())["components"]["schemas"]
+    answers = [*panel_list(sb)["list"], panel_read(sb, SEED["tracker"])]
+    answers.append(panel_read(sb, registered(sb)))  # never connected: last_connection null
+    for schema, records in ((schemas["Tracker"], answers), (schemas["TrackerSource"], [a["source"] for a in answers])):
+        for name, prop in schema["properties"].items():
+            allowed = prop.get("type", "object")
+            allowed = set(allowed) if isinstance(allowed, list) else {allowed}
+            for record in records:
+                assert name in record, (name, record["id"])
+                assert openapi_type(record[name]) in allowed, (name, record[name])
+                if prop.get("format") == "date" and record[name] is not None:
+                    assert re.fullmatch(r"\d{4}-\d\d-\d\d", record[name]), (name, record[name])
+    assert any(a["last_connection"] is None for a in answers) and any(a["last_connection"] for a in answers)
+
+
+# ---- panel/tracker/list ----------------------------------------------------------------------------
 
 
 def test_panel_list_everything_of_the_dealer(sb):

@@ -168,7 +168,7 @@ def reset(db_path: str | Path, *, trackers: int | None = None, bundles: int | No
 
     def seed_all(conn: sqlite3.Connection, now: float) -> None:
         seed(conn, now)
-        generate(conn, trackers=trackers or 0, bundles=bundles or 0)
+        generate(conn, now, trackers=trackers or 0, bundles=bundles or 0)
 
     try:
         store.build(seed_all, force=True)

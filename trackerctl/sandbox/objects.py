@@ -2,14 +2,19 @@
 
 User API: the "Tracker object structure" of user-api-tracker.md (`avatar_file_name` only when
 present; `tag_bindings` in the answers whose examples show it, listed in tracker/__init__.py).
-Panel API: the "Tracker object" of panel-api-tracker.md (`corrupted` in the source only when true).
+Panel API: the "Tracker object" of panel-api-tracker.md (`corrupted` in the source only when true),
+with what the OpenAPI's `Tracker` adds, before `source`: `owner_name`, `model_name` and
+`last_connection` (a row of `records.PANEL_TRACKER_SELECT` and `records.panel_names`).
 Coordinates are rounded as the documents show them (`coordinate`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trackerctl.sandbox.records import PanelNames
 
 
 COORDINATE_DECIMALS = 6  # as the documents' examples show latitudes and longitudes (34.178868)
@@ -41,7 +46,7 @@ def user_tracker(row: sqlite3.Row, tag_bindings: list[dict[str, int]] | None = N
     return obj
 
 
-def panel_tracker(row: sqlite3.Row) -> dict[str, Any]:
+def panel_tracker(row: sqlite3.Row, names: PanelNames) -> dict[str, Any]:
     obj: dict[str, Any] = {"id": row["id"]}
     if row["avatar_file_name"] is not None:
         obj["avatar_file_name"] = row["avatar_file_name"]
@@ -54,6 +59,9 @@ def panel_tracker(row: sqlite3.Row) -> dict[str, Any]:
         deleted=bool(row["deleted"]),
         label=row["label"],
         user_id=row["user_id"],
+        owner_name=names.owners.get(row["user_id"]),
+        model_name=names.models.get(row["model"]),
+        last_connection=row["last_connection"],
     )
     source: dict[str, Any] = {
         "id": row["source_id"],

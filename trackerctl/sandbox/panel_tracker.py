@@ -46,6 +46,11 @@ silent, loose or at odds with each other:
   7 when `to` is before `from`, 211 beyond 12 months (inclusive count). A month lists the
   dealer's trackers in the `tracker_activity` table for it, plus the non-clone trackers whose
   device's last fix falls in it; months without any are left out.
+- `read` and `list` add the OpenAPI's `owner_name` (a legal entity's legal name, else the user's
+  names that are set), `model_name` (the model's name in list_models) and `last_connection`: when
+  the device last reported, a fix or other data (records.last_report), `yyyy-MM-dd HH:mm:ss` UTC,
+  null when it never has. `sandbox serve --move` moves it for the devices that report; the clock
+  alone does not, not even for the `live` device (whose get_state shows now).
 - `raw_command/send` finds the tracker by `device_id` (a corrupted source by its corrupted id,
   as panel/tracker/list shows it: 252); `type: hex` with a non-hex command is 7 with
   `{"parameter": "command", "error": "Non-hex string"}`.
@@ -84,7 +89,8 @@ FILTER_COLUMNS = ("t.id", "t.label", "s.id", "s.device_id", "s.model", "s.phone"
 @action("panel/tracker/read", api="panel", permission=("trackers", "read"))
 def read(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """One of the dealer's trackers: 201 when it is not the dealer's, 252 when its source is corrupted."""
-    return {"value": objects.panel_tracker(_tracker(ctx, p["tracker_id"]))}
+    row = _tracker(ctx, p["tracker_id"])
+    return {"value": objects.panel_tracker(row, records.panel_names(ctx, [row]))}
 
 
 @action("panel/tracker/list", api="panel", permission=("trackers", "read"))
@@ -114,12 +120,12 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         where.append("t.clone = 1")
 
     rows, count = paging.page(
-        ctx.conn, select=records.TRACKER_SELECT,
-        count_from="FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.user_id",
+        ctx.conn, select=records.PANEL_TRACKER_SELECT, count_from=records.TRACKER_FROM,
         condition=" WHERE " + " AND ".join(where), args=args, order=ORDER_COLUMNS[p.get("order_by", "id")], id_column="t.id",
         ascending=p.get("ascending", True), limit=p.get("limit", -1), offset=p.get("offset", 0),
     )
-    return {"list": [objects.panel_tracker(r) for r in rows], "count": count}
+    names = records.panel_names(ctx, rows)
+    return {"list": [objects.panel_tracker(r, names) for r in rows], "count": count}
 
 
 # ---- shared checks -------------------------------------------------------------------------------

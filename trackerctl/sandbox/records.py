@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trackerctl.sandbox.codes import ApiFailure
@@ -20,11 +21,19 @@ if TYPE_CHECKING:
     from trackerctl.sandbox.dispatch import Ctx
 
 # One row per tracker with its source and its owner's dealer; objects.py renders it.
-TRACKER_SELECT = """
-SELECT t.id, t.label, t.user_id, t.group_id, t.source_id, t.clone, t.deleted, t.comment, t.creation_date,
+TRACKER_FROM = "FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.user_id"
+_TRACKER_COLUMNS = """t.id, t.label, t.user_id, t.group_id, t.source_id, t.clone, t.deleted, t.comment, t.creation_date,
        t.avatar_file_name, s.device_id, s.phone, s.model, s.blocked, s.tariff_id, s.status_listing_id,
-       s.creation_date AS source_creation_date, s.tariff_end_date, s.connection_status, s.corrupted, u.dealer_id
-FROM trackers t JOIN sources s ON s.id = t.source_id JOIN users u ON u.id = t.user_id
+       s.creation_date AS source_creation_date, s.tariff_end_date, s.connection_status, s.corrupted, u.dealer_id"""
+TRACKER_SELECT = f"\nSELECT {_TRACKER_COLUMNS}\n{TRACKER_FROM}\n"
+# The device's last report, as `last_report` finds it, over device_data `d` (NULL: never).
+LAST_REPORT = "MAX(COALESCE(d.last_fix, d.updated), COALESCE(d.updated, d.last_fix))"
+# The panel's tracker row adds when the device last connected: its last report, `yyyy-MM-dd
+# HH:mm:ss` UTC in whole seconds as fmt_datetime shows them (one lookup by primary key); the owner's
+# and the model's names are looked up once per answer (`PanelNames`), not joined to every row.
+PANEL_TRACKER_SELECT = f"""
+SELECT {_TRACKER_COLUMNS}, datetime(CAST({LAST_REPORT} AS INTEGER), 'unixepoch') AS last_connection
+{TRACKER_FROM} LEFT JOIN device_data d ON d.source_id = s.id
 """
 
 USER_VISIBLE = "t.deleted = 0 AND s.corrupted = 0"
@@ -44,10 +53,45 @@ def user_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
 
 def dealer_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
     """The dealer's tracker `tracker_id`, whatever its state: 201 unless its owner is the dealer's."""
-    row = ctx.conn.execute(TRACKER_SELECT + " WHERE t.id = ? AND u.dealer_id = ?", (tracker_id, ctx.dealer_id)).fetchone()
+    row = ctx.conn.execute(PANEL_TRACKER_SELECT + " WHERE t.id = ? AND u.dealer_id = ?", (tracker_id, ctx.dealer_id)).fetchone()
     if row is None:
         raise ApiFailure(201)
     return row
+
+
+def last_report(data: sqlite3.Row | None) -> float | None:
+    """Epoch of the device's last report as stored (a device_data row): its last fix or its last
+    other data, whichever is later; None when it never reported. get_state's `last_update` (now for
+    a `live` device); the panel's `last_connection` is the same in SQL (LAST_REPORT)."""
+    if data is None:
+        return None
+    return max((t for t in (data["last_fix"], data["updated"]) if t is not None), default=None)
+
+
+@dataclass(frozen=True)
+class PanelNames:
+    """What the panel's tracker object shows beside ids (the OpenAPI's `owner_name`, `model_name`)."""
+
+    owners: dict[int, str]  # user id -> display name
+    models: dict[str, str]  # model code -> name
+
+
+def panel_names(ctx: Ctx, rows: Sequence[sqlite3.Row]) -> PanelNames:
+    """The names for these tracker rows, in two small queries: a page of 1,000 trackers has a few
+    owners and models, so this costs less than a join to every row."""
+    owners: dict[int, str] = {}
+    for marks, part in in_chunks(sorted({row["user_id"] for row in rows})):
+        owners.update((user["id"], owner_name(user)) for user in ctx.conn.execute(
+            f"SELECT id, first_name, middle_name, last_name, legal_name, face FROM users WHERE id IN ({marks})", part))
+    return PanelNames(owners, {code: name for code, name in ctx.conn.execute("SELECT code, name FROM models")})
+
+
+def owner_name(user: sqlite3.Row) -> str:
+    """A user's display name: a legal entity's legal name, else the first, middle and last names
+    that are set (the OpenAPI shows only an example, "User Demo")."""
+    if user["face"] == 2 and user["legal_name"]:
+        return user["legal_name"]
+    return " ".join(name for name in (user["first_name"], user["middle_name"], user["last_name"]) if name)
 
 
 def dealer_row(ctx: Ctx, table: str, value: Any, missing: int, *, key: str = "id") -> sqlite3.Row:

@@ -39,15 +39,25 @@ Tariffs of dealer 1: 1294 premium monthly, 12163 basic monthly (14 free days), 1
 limit of 2; dealer 2: 9901. Bundles 1241 (IMEI 835664527777452), 13457, 1242-1249; equipment 13785,
 35468, 13786; free SIM 78974217758; unused activation code 123123123.
 
+The devices that are connected (active, idle) reported within the last quarter hour before the seed
+was made, whatever their last fix; the others (offline) last reported in 2025: the panel's
+`last_connection`.
+
 `generate` adds N trackers (ids from 3000001, spread over demo@ and other@; every 10th is other@'s
-clone of the one before it) and N bundles (ids from
-100001) with deterministic labels and IMEIs: `reset(trackers=100_000)` takes 1-2 seconds.
+clone of the one before it) and N bundles (ids from 100001) with deterministic labels and IMEIs,
+their devices' last connections spread before the reset as _GEN_CONNECTIONS says (most within the
+last week, a fifth stale for weeks or months, 3% never; the connection status to match):
+`reset(trackers=100_000)` takes 2-3 seconds.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
+import random
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from trackerctl.sandbox.objects import coordinate
@@ -324,8 +334,10 @@ def _trackers(conn: sqlite3.Connection, now: float) -> None:
             "additional": {"hardware_key": {"value": "20910998202956382057", "updated": _OFFLINE_SINCE}} if t == 265489 else {},
         }
         fix = now if t == 999119 else offline - 3600 * n
+        # a connected device (active, idle) reported within the last quarter hour, whatever its last fix
+        reported = now - 60 * n if status in ("active", "idle") and t != 999119 else fix
         data.append((src, fix, int(t == 999119), coordinate(52.3702 + 0.01 * n), coordinate(4.8952 + 0.01 * n), (45 * n) % 360,
-                     40 if live else 0, 5, 9 if live else 0, 10, "moving" if live else "parked", json.dumps(state), fix))
+                     40 if live else 0, 5, 9 if live else 0, 10, "moving" if live else "parked", json.dumps(state), reported))
     conn.executemany(
         "INSERT INTO device_data (source_id, last_fix, live, lat, lng, heading, speed, alt, satellites, precision,"
         " movement_status, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -393,21 +405,52 @@ _KINDS = ("Truck", "Van", "Car", "Bus", "Trailer", "Courier")
 _AREAS = ("north", "south", "east", "west", "city", "port")
 _GEN_MODELS = ("telfmb920", "qlgv55lite", "atrack_ak11")
 _GEN_TARIFFS = (12163, 13457, 15843)
-_GEN_STATUS = ("active", "idle", "offline", "signal_lost", "just_registered")
+_DAY = 86400
+# When a generated device last connected, as an age at the reset: (share, connection status, from,
+# to seconds before); status None: active or idle. The 3% left never connected (just_registered,
+# no fix, no position). So about 3 in 4 connected within the last week, 1 in 5 is stale.
+_GEN_CONNECTIONS = (
+    (0.45, None, 0, 600),                       # online: within the last 10 minutes
+    (0.10, "signal_lost", 600, 2 * 3600),       # lost its signal in the last 2 hours
+    (0.22, "offline", 2 * 3600, 7 * _DAY),      # offline since earlier this week
+    (0.13, "offline", 7 * _DAY, 60 * _DAY),     # stale for weeks
+    (0.07, "offline", 60 * _DAY, 540 * _DAY),   # stale for months
+)
+_GEN_SHARES = list(itertools.accumulate(share for share, *_ in _GEN_CONNECTIONS))
+_GEN_RANDOM = 20240101  # the generated connections' random seed: the same spread on every machine
 
 
-def generate(conn: sqlite3.Connection, *, trackers: int = 0, bundles: int = 0) -> None:
-    """Add `trackers` trackers (even: demo@, odd: other@) and `bundles` bundles, deterministically."""
+def _last_connections(trackers: int, now: float, created: list[float]) -> Iterator[tuple[str, float | None]]:
+    """(connection status, epoch of the last connection or None) of each generated device, never
+    before its creation: three draws each from one seeded stream, so the first N are the same
+    whatever N, and the ages before `now` the same at every reset."""
+    rng, anchor = random.Random(_GEN_RANDOM), int(now)
+    for i in range(trackers):
+        kind, within, online = rng.random(), rng.random(), rng.random()
+        bucket = bisect.bisect_right(_GEN_SHARES, kind)
+        if bucket == len(_GEN_CONNECTIONS):
+            yield "just_registered", None
+            continue
+        _, status, young, old = _GEN_CONNECTIONS[bucket]
+        when = anchor - young - int(within * (old - young))
+        yield status or ("active" if online < 0.55 else "idle"), float(min(anchor, max(when, created[i])))
+
+
+def generate(conn: sqlite3.Connection, now: float, *, trackers: int = 0, bundles: int = 0) -> None:
+    """Add `trackers` trackers (even: demo@, odd: other@) and `bundles` bundles, deterministically;
+    their devices last connected at ages before `now` (the reset's time) that _GEN_CONNECTIONS spreads."""
     base = parse_datetime("2024-01-01")
     t0, s0 = SEED["generated_tracker_start"], 30_000_001
     sources, rows, data = [], [], []
-    for i in range(trackers):
+    created = [base + (i % 700) * _DAY for i in range(trackers)]
+    for i, (status, connected) in enumerate(_last_connections(trackers, now, created)):
         n = i + 1
-        created = fmt_date(base + (i % 700) * 86400)
+        day = fmt_date(created[i])
         sources.append((s0 + i, f"35{i:013d}", f"4917{i:09d}", _GEN_MODELS[i % 3], int(i % 97 == 96),
-                        _GEN_TARIFFS[i % 3], created, _FUTURE_END, _GEN_STATUS[i % 5]))
-        rows.append((t0 + i, f"{_KINDS[i % 6]} {n:06d} {_AREAS[(i // 6) % 6]}", 183654 if i % 2 == 0 else 354468, s0 + i, created))
-        data.append((s0 + i, base + 86400 * 600 + i, coordinate(48.0 + (i % 1000) / 100.0), coordinate(2.0 + (i // 1000 % 1000) / 100.0)))
+                        _GEN_TARIFFS[i % 3], day, _FUTURE_END, status))
+        rows.append((t0 + i, f"{_KINDS[i % 6]} {n:06d} {_AREAS[(i // 6) % 6]}", 183654 if i % 2 == 0 else 354468, s0 + i, day))
+        data.append((s0 + i, connected, None, None) if connected is None else
+                    (s0 + i, connected, coordinate(48.0 + (i % 1000) / 100.0), coordinate(2.0 + (i // 1000 % 1000) / 100.0)))
     conn.executemany(
         "INSERT INTO sources (id, device_id, phone, model, blocked, tariff_id, creation_date, tariff_end_date, connection_status,"
         " apn_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'internet')",
