@@ -61,7 +61,7 @@ LIMIT = Param("limit", "int", "Return at most this many records.", required=Fals
 TRACKER_COLUMNS = ("id", "label", "group_id", "source.device_id", "source.model", "source.blocked", "source.tariff_end_date")
 PANEL_TRACKER_COLUMNS = (
     "id", "label", "user_id", "clone", "deleted", "source.device_id", "source.model",
-    "source.blocked", "source.connection_status", "source.tariff_end_date",
+    "source.blocked", "source.connection_status", "last_connection", "source.tariff_end_date",
 )
 STATE_COLUMNS = (
     "connection_status", "movement_status", "gps.location.lat", "gps.location.lng", "gps.speed",
