@@ -14,7 +14,7 @@ _trackerctl_globals() {
 _trackerctl_node() {
   s='' o='' v=''
   case $1 in
-    '') s='tracker panel auth profile api sandbox completion' o='--version --help -h' v=''; _trackerctl_globals ;;
+    '') s='tracker panel auth profile api sandbox completion history' o='--version --help -h' v=''; _trackerctl_globals ;;
     'tracker') s='read list corrupt delete change-phone get-diagnostics get-fuel get-inputs get-last-gps-point get-readings get-state get-states list-models tags location-request register register-retry register-quick replace replace-quick replace-retry send-command raw-command' o='--help -h' v='' ;;
     'tracker read') s='' o='--help -h' v=''; _trackerctl_globals ;;
     'tracker list') s='' o='--label --help -h' v='--label'; _trackerctl_globals ;;
@@ -103,6 +103,7 @@ _trackerctl_node() {
     'completion zsh') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;
     'completion fish') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;
     'completion install') s='' o='--verbose -v --quiet -q --no-color --help -h' v='' ;;
+    'history') s='' o='--since --action --profile --output -o --columns --jq --verbose -v --quiet -q --no-color --help -h' v='--since --action --profile --output -o --columns --jq' ;;
   esac
 }
 
@@ -136,6 +137,8 @@ _trackerctl_values() {
     'api|--input') d='files' ;;
     'sandbox serve|--db') d='files' ;;
     'sandbox reset|--db') d='files' ;;
+    'history|--action') d='files' ;;
+    'history|--profile') d='profiles' ;;
     *'|--profile') d='profiles' ;;
     *'|--api-url') w='eu us me sandbox' ;;
     *'|--output') w='table json jsonl csv' ;;

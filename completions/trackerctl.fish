@@ -19,8 +19,8 @@ function __trackerctl_node
     set -g __trackerctl_v
     switch $argv[1]
         case ''
-            set -g __trackerctl_s 'tracker' 'panel' 'auth' 'profile' 'api' 'sandbox' 'completion'
-            set -g __trackerctl_sd 'User API: the trackers of the logged-in user (tracker/*)' 'Dealer panel API: trackers, clones, bundles, tariffs (panel/tracker/*)' 'Log in and out of both APIs; show or print stored credentials' 'Manage profiles: an API URL and defaults per account' 'Call any API action: trackerctl api PATH -f key=value' 'The local API emulator: serve it over HTTP, or reset its data' 'Print the shell completion script for bash, zsh or fish, or install it'
+            set -g __trackerctl_s 'tracker' 'panel' 'auth' 'profile' 'api' 'sandbox' 'completion' 'history'
+            set -g __trackerctl_sd 'User API: the trackers of the logged-in user (tracker/*)' 'Dealer panel API: trackers, clones, bundles, tariffs (panel/tracker/*)' 'Log in and out of both APIs; show or print stored credentials' 'Manage profiles: an API URL and defaults per account' 'Call any API action: trackerctl api PATH -f key=value' 'The local API emulator: serve it over HTTP, or reset its data' 'Print the shell completion script for bash, zsh or fish, or install it' 'Show the audit log: every write trackerctl sent, who sent it and how...'
             set -g __trackerctl_o '--version' '--help' '-h'
             set -g __trackerctl_od 'Print `trackerctl <version>` and exit' 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
@@ -427,6 +427,10 @@ function __trackerctl_node
         case 'completion install'
             set -g __trackerctl_o '--verbose' '-v' '--quiet' '-q' '--no-color' '--help' '-h'
             set -g __trackerctl_od 'Trace requests and responses on stderr (credentials masked)' 'Trace requests and responses on stderr (credentials masked)' 'No progress bars, no notices' 'No progress bars, no notices' 'Plain text, no colour (so does NO_COLOR set to anything but empty)' 'Show the help and exit' 'Show the help and exit'
+        case 'history'
+            set -g __trackerctl_o '--since' '--action' '--profile' '--output' '-o' '--columns' '--jq' '--verbose' '-v' '--quiet' '-q' '--no-color' '--help' '-h'
+            set -g __trackerctl_od 'Only writes since then: a duration ago (90s, 15m, 12h, 30d, 2w) or a...' 'Only this action: its API path (panel/tracker/move) or its command...' 'Only the writes of this profile (default: every profile\'s)' 'Output format (default: table on a terminal, else json)' 'Output format (default: table on a terminal, else json)' 'Fields the table/csv show, such as id,label,source.device_id' 'Filter the JSON output with a jq expression (implies -o json)...' 'Trace requests and responses on stderr (credentials masked)' 'Trace requests and responses on stderr (credentials masked)' 'No progress bars, no notices' 'No progress bars, no notices' 'Plain text, no colour (so does NO_COLOR set to anything but empty)' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--since' '--action' '--profile' '--output' '-o' '--columns' '--jq'
     end
 end
 
@@ -487,6 +491,10 @@ function __trackerctl_values
             set -g __trackerctl_d files
         case 'sandbox reset|--db'
             set -g __trackerctl_d files
+        case 'history|--action'
+            set -g __trackerctl_d files
+        case 'history|--profile'
+            set -g __trackerctl_d profiles
         case '*|--profile'
             set -g __trackerctl_d profiles
         case '*|--api-url'

@@ -11,26 +11,49 @@ import pytest
 
 def imported(*argv: str) -> set[str]:
     """Top-level packages imported by `python -m trackerctl ARGV` (from -X importtime)."""
+    return {name.split(".")[0] for name in modules(*argv)}
+
+
+def modules(*argv: str) -> set[str]:
+    """Every module imported by `python -m trackerctl ARGV`, by its full name (from -X importtime)."""
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "trackerctl", *argv], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = set()
     for line in proc.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+            names.add(line.rsplit("|", 1)[1].strip())
     return names
 
 
+# Modules of trackerctl that only a run that writes (or `history`) needs.
+WRITE_PATH = {"trackerctl.audit"}
+
+
 def test_version_imports_nothing_heavy():
-    mods = imported("--version")
-    assert not mods & {"typer", "rich", "httpx", "pydantic", "keyring", "jq", "websockets"}
+    mods = modules("--version")
+    assert not {m.split(".")[0] for m in mods} & {"typer", "rich", "httpx", "pydantic", "keyring", "jq", "websockets"}
+    assert not mods & WRITE_PATH
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["tracker", "read", "--help"], ["panel", "tracker", "list", "--help"], ["auth", "login", "--help"],
-                                  ["panel", "tracker", "console", "open", "--help"]])
+                                  ["panel", "tracker", "console", "open", "--help"], ["history", "--help"],
+                                  ["panel", "tracker", "settings", "update", "--help"]])
 def test_help_needs_no_typer_pydantic_httpx_keyring_or_rich(argv):
     """Help pages come from trackerctl/cli/help.json (trackerctl.cli.help), before Typer is imported."""
     heavy = {"typer", "pydantic", "httpx", "keyring", "rich", "jq", "websockets"}
-    assert not imported(*argv) & heavy, imported(*argv) & heavy
+    mods = modules(*argv)
+    assert not {m.split(".")[0] for m in mods} & heavy, {m.split(".")[0] for m in mods} & heavy
+    assert not mods & WRITE_PATH, mods & WRITE_PATH
+
+
+def test_completion_does_not_load_the_audit_log_and_a_write_does(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKERCTL_SANDBOX_DB", str(tmp_path / "s.sqlite"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
+    assert not modules("completion", "bash") & WRITE_PATH
+    assert "trackerctl.audit" in modules("--api-url", "sandbox", "-o", "json", "panel", "tracker", "settings", "update", "999119",
+                                         "--label", "x", "--no-deleted")
 
 
 def test_dry_run_needs_no_keyring_when_the_credential_is_in_the_environment(monkeypatch):

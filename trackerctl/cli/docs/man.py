@@ -70,6 +70,10 @@ FILES: list[tuple[str, str]] = [
      "no OS keyring is usable (headless servers, cron, containers). `trackerctl auth login` says where it stored them."),
     ("$XDG_DATA_HOME/trackerctl/sandbox.sqlite",
      "The sandbox database (or TRACKERCTL_SANDBOX_DB), created and seeded on first use of --api-url sandbox."),
+    ("$XDG_STATE_HOME/trackerctl/audit.jsonl",
+     "The audit log, mode 0600: one JSON line per write request sent, single or bulk (time, OS user, profile, API and "
+     "action, parameters with secrets removed, result code, journal). Rotated at 10 MiB to audit.jsonl.1, one old file "
+     "kept. Shown by trackerctl-history(1)."),
 ]
 
 
