@@ -19,8 +19,8 @@ function __trackerctl_node
     set -g __trackerctl_v
     switch $argv[1]
         case ''
-            set -g __trackerctl_s 'tracker' 'panel' 'auth' 'profile' 'api' 'sandbox' 'completion' 'history'
-            set -g __trackerctl_sd 'User API: the trackers of the logged-in user (tracker/*)' 'Dealer panel API: trackers, clones, bundles, tariffs (panel/tracker/*)' 'Log in and out of both APIs; show or print stored credentials' 'Manage profiles: an API URL and defaults per account' 'Call any API action: trackerctl api PATH -f key=value' 'The local API emulator: serve it over HTTP, or reset its data' 'Print the shell completion script for bash, zsh or fish, or install it' 'Show the audit log: every write trackerctl sent, who sent it and how...'
+            set -g __trackerctl_s 'tracker' 'panel' 'auth' 'profile' 'api' 'sandbox' 'completion' 'undo' 'history'
+            set -g __trackerctl_sd 'User API: the trackers of the logged-in user (tracker/*)' 'Dealer panel API: trackers, clones, bundles, tariffs (panel/tracker/*)' 'Log in and out of both APIs; show or print stored credentials' 'Manage profiles: an API URL and defaults per account' 'Call any API action: trackerctl api PATH -f key=value' 'The local API emulator: serve it over HTTP, or reset its data' 'Print the shell completion script for bash, zsh or fish, or install it' 'Revert what a run that wrote changed, from its journal' 'Show the audit log: every write trackerctl sent, who sent it and how...'
             set -g __trackerctl_o '--version' '--help' '-h'
             set -g __trackerctl_od 'Print `trackerctl <version>` and exit' 'Show the help and exit' 'Show the help and exit'
             __trackerctl_globals
@@ -30,46 +30,54 @@ function __trackerctl_node
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'tracker read'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker list'
-            set -g __trackerctl_o '--label' '--help' '-h'
-            set -g __trackerctl_od 'Only trackers whose label contains this text (repeatable; any of...' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--label'
+            set -g __trackerctl_o '--label' '--where' '--help' '-h'
+            set -g __trackerctl_od 'Only trackers whose label contains this text (repeatable; any of...' 'Only records whose FIELD compares to VALUE: = and != (* matches any...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--label' '--where'
             __trackerctl_globals
         case 'tracker corrupt'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker delete'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker change-phone'
-            set -g __trackerctl_o '--phone' '--apn-name' '--apn-user' '--apn-password' '--help' '-h'
-            set -g __trackerctl_od 'Phone number of the SIM card, international format without \'+\'' 'Name of the GPRS APN of the SIM card in the device (at most 40...' 'User of the GPRS APN (at most 40 characters, may be empty)' 'Password of the GPRS APN (at most 40 characters, may be empty)' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--phone' '--apn-name' '--apn-user' '--apn-password'
+            set -g __trackerctl_o '--phone' '--apn-name' '--apn-user' '--apn-password' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Phone number of the SIM card, international format without \'+\'' 'Name of the GPRS APN of the SIM card in the device (at most 40...' 'User of the GPRS APN (at most 40 characters, may be empty)' 'Password of the GPRS APN (at most 40 characters, may be empty)' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--phone' '--apn-name' '--apn-user' '--apn-password' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker get-diagnostics'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker get-fuel'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker get-inputs'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker get-last-gps-point'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker get-readings'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker get-state'
             set -g __trackerctl_o '--watch' '--poll' '--help' '-h'
@@ -92,14 +100,14 @@ function __trackerctl_node
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'tracker tags set'
-            set -g __trackerctl_o '--tag' '--help' '-h'
-            set -g __trackerctl_od 'A tag as TAG_ID:ORDINAL (repeatable; ordinal 1-5; each tag and...' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--tag'
+            set -g __trackerctl_o '--tag' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--undoable' '--help' '-h'
+            set -g __trackerctl_od 'A tag as TAG_ID:ORDINAL (repeatable; ordinal 1-5; each tag and...' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Read each tracker given by id before writing it, so that `trackerctl...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--tag' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker location-request'
-            set -g __trackerctl_o '--type' '--help' '-h'
-            set -g __trackerctl_od 'sms: GNSS by SMS (default); gsm: GSM LBS over GPRS; gprs: GNSS over...' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--type'
+            set -g __trackerctl_o '--type' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'sms: GNSS by SMS (default); gsm: GSM LBS over GPRS; gprs: GNSS over...' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--type' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker register'
             set -g __trackerctl_o '--label' '--group-id' '--model' '--plugin-id' '--device-id' '--send-register-commands' '--no-send-register-commands' '--param' '--param-json' '--help' '-h'
@@ -107,9 +115,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--label' '--group-id' '--model' '--plugin-id' '--device-id' '--param' '--param-json'
             __trackerctl_globals
         case 'tracker register-retry'
-            set -g __trackerctl_o '--device-id' '--apn-name' '--apn-user' '--apn-password' '--send-register-commands' '--no-send-register-commands' '--help' '-h'
-            set -g __trackerctl_od 'Device ID used to register, e.g' 'Name of the GPRS APN of the SIM card in the device (at most 40...' 'User of the GPRS APN (at most 40 characters, may be empty)' 'Password of the GPRS APN (at most 40 characters, may be empty)' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--device-id' '--apn-name' '--apn-user' '--apn-password'
+            set -g __trackerctl_o '--device-id' '--apn-name' '--apn-user' '--apn-password' '--send-register-commands' '--no-send-register-commands' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Device ID used to register, e.g' 'Name of the GPRS APN of the SIM card in the device (at most 40...' 'User of the GPRS APN (at most 40 characters, may be empty)' 'Password of the GPRS APN (at most 40 characters, may be empty)' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--device-id' '--apn-name' '--apn-user' '--apn-password' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker register-quick'
             set -g __trackerctl_o '--label' '--group-id' '--imei' '--help' '-h'
@@ -117,24 +125,24 @@ function __trackerctl_node
             set -g __trackerctl_v '--label' '--group-id' '--imei'
             __trackerctl_globals
         case 'tracker replace'
-            set -g __trackerctl_o '--model' '--device-id' '--plugin-id' '--send-register-commands' '--no-send-register-commands' '--param' '--param-json' '--help' '-h'
-            set -g __trackerctl_od 'Code of the device model (see `trackerctl tracker list-models`)' 'Device ID, e.g. the IMEI; needed when the model uses a fixed device ID' 'ID of the registration plugin' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'A registration plugin\'s parameter, sent as a string (repeatable)' 'A plugin parameter with a typed JSON value, such as send_sms=true...' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--model' '--device-id' '--plugin-id' '--param' '--param-json'
+            set -g __trackerctl_o '--model' '--device-id' '--plugin-id' '--send-register-commands' '--no-send-register-commands' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--param' '--param-json' '--help' '-h'
+            set -g __trackerctl_od 'Code of the device model (see `trackerctl tracker list-models`)' 'Device ID, e.g. the IMEI; needed when the model uses a fixed device ID' 'ID of the registration plugin' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'A registration plugin\'s parameter, sent as a string (repeatable)' 'A plugin parameter with a typed JSON value, such as send_sms=true...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--model' '--device-id' '--plugin-id' '--from-file' '--where' '--concurrency' '--failed-to' '--param' '--param-json'
             __trackerctl_globals
         case 'tracker replace-quick'
-            set -g __trackerctl_o '--imei' '--help' '-h'
-            set -g __trackerctl_od 'IMEI of the device (digits only)' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--imei'
+            set -g __trackerctl_o '--imei' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'IMEI of the device (digits only)' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--imei' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker replace-retry'
-            set -g __trackerctl_o '--apn-name' '--apn-user' '--apn-password' '--help' '-h'
-            set -g __trackerctl_od 'Name of the GPRS APN of the SIM card in the new device' 'User of the GPRS APN (may be empty)' 'Password of the GPRS APN (may be empty)' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--apn-name' '--apn-user' '--apn-password'
+            set -g __trackerctl_o '--apn-name' '--apn-user' '--apn-password' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Name of the GPRS APN of the SIM card in the new device' 'User of the GPRS APN (may be empty)' 'Password of the GPRS APN (may be empty)' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--apn-name' '--apn-user' '--apn-password' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker send-command'
-            set -g __trackerctl_o '--command' '--help' '-h'
-            set -g __trackerctl_od 'The command as a JSON object with its "name" (JSON text, @file or -)' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--command'
+            set -g __trackerctl_o '--command' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'The command as a JSON object with its "name" (JSON text, @file or -)' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--command' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker raw-command'
             set -g __trackerctl_s 'send'
@@ -142,9 +150,9 @@ function __trackerctl_node
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'tracker raw-command send'
-            set -g __trackerctl_o '--command' '--type' '--reliable' '--no-reliable' '--help' '-h'
-            set -g __trackerctl_od 'The command: text, or hexadecimal with --type hex' 'How the command is written (default text)' 'Resend the command when the device is disconnected or does not...' 'Resend the command when the device is disconnected or does not...' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--command' '--type'
+            set -g __trackerctl_o '--command' '--type' '--reliable' '--no-reliable' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'The command: text, or hexadecimal with --type hex' 'How the command is written (default text)' 'Resend the command when the device is disconnected or does not...' 'Resend the command when the device is disconnected or does not...' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--command' '--type' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel'
             set -g __trackerctl_s 'tracker' 'bundle'
@@ -197,9 +205,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker bundle list'
-            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--where' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Only records whose FIELD compares to VALUE: = and != (* matches any...' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit' '--where'
             __trackerctl_globals
         case 'panel tracker bundle read'
             set -g __trackerctl_o '--help' '-h'
@@ -211,9 +219,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--equip-id'
             __trackerctl_globals
         case 'panel tracker clone'
-            set -g __trackerctl_o '--label' '--user-id' '--help' '-h'
-            set -g __trackerctl_od 'Label of the tracker: 1-60 printable characters' 'ID of the user who will own the clone' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--label' '--user-id'
+            set -g __trackerctl_o '--label' '--user-id' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Label of the tracker: 1-60 printable characters' 'ID of the user who will own the clone' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--label' '--user-id' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker batch-clone'
             set -g __trackerctl_o '--user-id' '--ignore-existing' '--no-ignore-existing' '--from-file' '--chunk-size' '--concurrency' '--failed-to' '--help' '-h'
@@ -226,16 +234,18 @@ function __trackerctl_node
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'panel tracker console connect'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker console open'
             set -g __trackerctl_o '--send' '--follow' '--until-reply' '--timeout' '--profile' '--api-url' '--output' '-o' '--jq' '--ca-bundle' '--dry-run' '--verbose' '-v' '--quiet' '-q' '--no-color' '--help' '-h'
             set -g __trackerctl_od 'A command for the device, sent once the console is open (at most 300...' 'Keep printing until Ctrl-C' 'End after the reply to the last --send' 'End after this long without a frame; also bounds opening the console' 'Stored profile to use (default: default)' 'eu, us, me, sandbox, or a base URL' 'Output format (default: table on a terminal, else json)' 'Output format (default: table on a terminal, else json)' 'Filter the JSON output with a jq expression (implies -o json)...' 'CA certificates to trust (private CAs)' 'Print the requests that would be sent; send nothing' 'Trace requests and responses on stderr (credentials masked)' 'Trace requests and responses on stderr (credentials masked)' 'No progress bars, no notices' 'No progress bars, no notices' 'Plain text, no colour (so does NO_COLOR set to anything but empty)' 'Show the help and exit' 'Show the help and exit'
             set -g __trackerctl_v '--send' '--timeout' '--profile' '--api-url' '--output' '-o' '--jq' '--ca-bundle'
         case 'panel tracker corrupt'
-            set -g __trackerctl_o '--corrupt-clones' '--no-corrupt-clones' '--help' '-h'
-            set -g __trackerctl_od 'Corrupt the tracker\'s clones as well' 'Corrupt the tracker\'s clones as well' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--corrupt-clones' '--no-corrupt-clones' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Corrupt the tracker\'s clones as well' 'Corrupt the tracker\'s clones as well' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker batch-delete-clones'
             set -g __trackerctl_o '--from-file' '--chunk-size' '--concurrency' '--failed-to' '--help' '-h'
@@ -243,30 +253,34 @@ function __trackerctl_node
             set -g __trackerctl_v '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker delete-clone'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker list'
-            set -g __trackerctl_o '--user-id' '--tariff-id' '--filter' '--clones-filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Only trackers of this user' 'Only trackers on this tariff' 'Text that id, label, source id, device id, model, phone or user id...' 'Clones in the result' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--user-id' '--tariff-id' '--filter' '--clones-filter' '--order-by' '--offset' '--limit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--filter' '--clones-filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--where' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only trackers of this user' 'Only trackers on this tariff' 'Text that id, label, source id, device id, model, phone or user id...' 'Clones in the result' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Only records whose FIELD compares to VALUE: = and != (* matches any...' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--user-id' '--tariff-id' '--filter' '--clones-filter' '--order-by' '--offset' '--limit' '--where'
             __trackerctl_globals
         case 'panel tracker move'
-            set -g __trackerctl_o '--user-id' '--help' '-h'
-            set -g __trackerctl_od 'ID of the user who will own the tracker' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--user-id'
+            set -g __trackerctl_o '--user-id' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--undoable' '--help' '-h'
+            set -g __trackerctl_od 'ID of the user who will own the tracker' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Read each tracker given by id before writing it, so that `trackerctl...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--user-id' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker read'
-            set -g __trackerctl_o '--help' '-h'
-            set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker register-retry'
-            set -g __trackerctl_o '--send-register-commands' '--no-send-register-commands' '--help' '-h'
-            set -g __trackerctl_od 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--send-register-commands' '--no-send-register-commands' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker register-entry'
-            set -g __trackerctl_o '--send-register-commands' '--no-send-register-commands' '--help' '-h'
-            set -g __trackerctl_od 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--send-register-commands' '--no-send-register-commands' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--help' '-h'
+            set -g __trackerctl_od 'Send activation commands to the device (by SMS or GPRS); left out...' 'Send activation commands to the device (by SMS or GPRS); left out...' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker settings'
             set -g __trackerctl_s 'update'
@@ -274,9 +288,9 @@ function __trackerctl_node
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'panel tracker settings update'
-            set -g __trackerctl_o '--label' '--deleted' '--no-deleted' '--comment' '--help' '-h'
-            set -g __trackerctl_od 'Label of the tracker: 1-60 printable characters, no \'<\' or \'>\'' 'Mark the tracker as deleted: it is no longer shown to the user' 'Mark the tracker as deleted: it is no longer shown to the user' 'Comment on the tracker (at most 3000 characters)' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--label' '--comment'
+            set -g __trackerctl_o '--label' '--deleted' '--no-deleted' '--comment' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--undoable' '--help' '-h'
+            set -g __trackerctl_od 'Label of the tracker: 1-60 printable characters, no \'<\' or \'>\'' 'Mark the tracker as deleted: it is no longer shown to the user' 'Mark the tracker as deleted: it is no longer shown to the user' 'Comment on the tracker (at most 3000 characters)' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Read each tracker given by id before writing it, so that `trackerctl...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--label' '--comment' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker source'
             set -g __trackerctl_s 'update'
@@ -284,8 +298,9 @@ function __trackerctl_node
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'panel tracker source update'
-            set -g __trackerctl_o '--blocked' '--no-blocked' '--help' '-h'
-            set -g __trackerctl_od 'Mark the tracker as blocked' 'Mark the tracker as blocked' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_o '--blocked' '--no-blocked' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--undoable' '--help' '-h'
+            set -g __trackerctl_od 'Mark the tracker as blocked' 'Mark the tracker as blocked' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Read each tracker given by id before writing it, so that `trackerctl...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker tariff'
             set -g __trackerctl_s 'change'
@@ -293,9 +308,9 @@ function __trackerctl_node
             set -g __trackerctl_o '--help' '-h'
             set -g __trackerctl_od 'Show the help and exit' 'Show the help and exit'
         case 'panel tracker tariff change'
-            set -g __trackerctl_o '--tariff-id' '--repay' '--no-repay' '--charge' '--no-charge' '--help' '-h'
-            set -g __trackerctl_od 'ID of the new tariff' 'Repay the remainder of the current tariff\'s payment' 'Repay the remainder of the current tariff\'s payment' 'Charge the payment for the new tariff (monthly and daily tariffs)' 'Charge the payment for the new tariff (monthly and daily tariffs)' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--tariff-id'
+            set -g __trackerctl_o '--tariff-id' '--repay' '--no-repay' '--charge' '--no-charge' '--from-file' '--where' '--concurrency' '--failed-to' '--plan' '--undoable' '--help' '-h'
+            set -g __trackerctl_od 'ID of the new tariff' 'Repay the remainder of the current tariff\'s payment' 'Repay the remainder of the current tariff\'s payment' 'Charge the payment for the new tariff (monthly and daily tariffs)' 'Charge the payment for the new tariff (monthly and daily tariffs)' 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl panel tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Run the reads that choose the trackers and print the writes that...' 'Read each tracker given by id before writing it, so that `trackerctl...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--tariff-id' '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel tracker raw-command'
             set -g __trackerctl_s 'send'
@@ -333,9 +348,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--equip-id' '--from-file' '--chunk-size' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'panel bundle list'
-            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--all' '--help' '-h'
-            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit'
+            set -g __trackerctl_o '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--ascending' '--no-ascending' '--descending' '--offset' '--limit' '--where' '--all' '--help' '-h'
+            set -g __trackerctl_od 'Only bundles of this user\'s trackers' 'Only bundles on this tariff' 'Clones in the result' 'Text that id, IMEI, model code, ICCID or assign time must contain' 'Field to order by' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Order ascending (default) or descending; --descending is --no-ascending' 'Skip this many records' 'Return at most this many records' 'Only records whose FIELD compares to VALUE: = and != (* matches any...' 'Fetch every page; jsonl streams records as pages arrive' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--user-id' '--tariff-id' '--clones-filter' '--filter' '--order-by' '--offset' '--limit' '--where'
             __trackerctl_globals
         case 'panel bundle read'
             set -g __trackerctl_o '--help' '-h'
@@ -427,6 +442,11 @@ function __trackerctl_node
         case 'completion install'
             set -g __trackerctl_o '--verbose' '-v' '--quiet' '-q' '--no-color' '--help' '-h'
             set -g __trackerctl_od 'Trace requests and responses on stderr (credentials masked)' 'Trace requests and responses on stderr (credentials masked)' 'No progress bars, no notices' 'No progress bars, no notices' 'Plain text, no colour (so does NO_COLOR set to anything but empty)' 'Show the help and exit' 'Show the help and exit'
+        case 'undo'
+            set -g __trackerctl_o '--plan' '--concurrency' '--help' '-h'
+            set -g __trackerctl_od 'Print the writes that would revert the run, one JSON line each; send...' 'Requests in flight at once' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--concurrency'
+            __trackerctl_globals
         case 'history'
             set -g __trackerctl_o '--since' '--action' '--profile' '--output' '-o' '--columns' '--jq' '--verbose' '-v' '--quiet' '-q' '--no-color' '--help' '-h'
             set -g __trackerctl_od 'Only writes since then: a duration ago (90s, 15m, 12h, 30d, 2w) or a...' 'Only this action: its API path (panel/tracker/move) or its command...' 'Only the writes of this profile (default: every profile\'s)' 'Output format (default: table on a terminal, else json)' 'Output format (default: table on a terminal, else json)' 'Fields the table/csv show, such as id,label,source.device_id' 'Filter the JSON output with a jq expression (implies -o json)...' 'Trace requests and responses on stderr (credentials masked)' 'Trace requests and responses on stderr (credentials masked)' 'No progress bars, no notices' 'No progress bars, no notices' 'Plain text, no colour (so does NO_COLOR set to anything but empty)' 'Show the help and exit' 'Show the help and exit'
@@ -437,12 +457,80 @@ end
 # __trackerctl_values NODE OPTION: _w = the words its value completes to, or _d = a dynamic source.
 function __trackerctl_values
     switch "$argv[1]|$argv[2]"
+        case 'tracker read|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker read|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker corrupt|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker corrupt|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker delete|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker delete|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker change-phone|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker change-phone|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker get-diagnostics|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker get-diagnostics|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker get-fuel|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker get-fuel|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker get-inputs|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker get-inputs|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker get-last-gps-point|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker get-last-gps-point|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker get-readings|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker get-readings|--failed-to'
+            set -g __trackerctl_d files
         case 'tracker get-states|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker tags set|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker tags set|--failed-to'
             set -g __trackerctl_d files
         case 'tracker location-request|--type'
             set -g __trackerctl_w 'sms' 'gsm' 'gprs'
+        case 'tracker location-request|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker location-request|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker register-retry|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker register-retry|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker replace|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker replace|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker replace-quick|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker replace-quick|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker replace-retry|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker replace-retry|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker send-command|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker send-command|--failed-to'
+            set -g __trackerctl_d files
         case 'tracker raw-command send|--type'
             set -g __trackerctl_w 'text' 'hex'
+        case 'tracker raw-command send|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker raw-command send|--failed-to'
+            set -g __trackerctl_d files
         case 'panel tracker bundle import|--from-file'
             set -g __trackerctl_d files
         case 'panel tracker bundle import|--failed-to'
@@ -451,20 +539,64 @@ function __trackerctl_values
             set -g __trackerctl_w 'exclude_clones' 'only_include_clones' 'not_set'
         case 'panel tracker bundle list|--order-by'
             set -g __trackerctl_w 'id' 'label' 'status' 'model' 'device_id' 'phone' 'creation_date' 'user_id' 'comment'
+        case 'panel tracker clone|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker clone|--failed-to'
+            set -g __trackerctl_d files
         case 'panel tracker batch-clone|--from-file'
             set -g __trackerctl_d files
         case 'panel tracker batch-clone|--failed-to'
             set -g __trackerctl_d files
+        case 'panel tracker console connect|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker console connect|--failed-to'
+            set -g __trackerctl_d files
         case 'panel tracker console open|--timeout'
             true
+        case 'panel tracker corrupt|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker corrupt|--failed-to'
+            set -g __trackerctl_d files
         case 'panel tracker batch-delete-clones|--from-file'
             set -g __trackerctl_d files
         case 'panel tracker batch-delete-clones|--failed-to'
+            set -g __trackerctl_d files
+        case 'panel tracker delete-clone|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker delete-clone|--failed-to'
             set -g __trackerctl_d files
         case 'panel tracker list|--clones-filter'
             set -g __trackerctl_w 'exclude_clones' 'only_include_clones' 'not_set'
         case 'panel tracker list|--order-by'
             set -g __trackerctl_w 'id' 'label' 'status' 'model' 'device_id' 'phone' 'creation_date'
+        case 'panel tracker move|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker move|--failed-to'
+            set -g __trackerctl_d files
+        case 'panel tracker read|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker read|--failed-to'
+            set -g __trackerctl_d files
+        case 'panel tracker register-retry|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker register-retry|--failed-to'
+            set -g __trackerctl_d files
+        case 'panel tracker register-entry|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker register-entry|--failed-to'
+            set -g __trackerctl_d files
+        case 'panel tracker settings update|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker settings update|--failed-to'
+            set -g __trackerctl_d files
+        case 'panel tracker source update|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker source update|--failed-to'
+            set -g __trackerctl_d files
+        case 'panel tracker tariff change|--from-file'
+            set -g __trackerctl_d files
+        case 'panel tracker tariff change|--failed-to'
+            set -g __trackerctl_d files
         case 'panel tracker raw-command send|--type'
             set -g __trackerctl_w 'text' 'hex'
         case 'panel bundle import|--from-file'

@@ -26,11 +26,10 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from trackerctl.masking import SECRET_KEYS
+from trackerctl.masking import is_secret
 from trackerctl.when import stamp
 
 try:
@@ -39,10 +38,6 @@ except ImportError:  # Windows: this process's threads are still serialised; oth
     fcntl = None  # type: ignore[assignment]
 
 MAX_BYTES = 10 * 2**20  # the file is rotated before a line would take it past this size
-# A key is secret when one of its words (split at `_`) is one of these (`apn_password`, `api_key`,
-# `activation_code`, `hash`), or it contains one of SECRET_PARTS (`simpassword`).
-SECRET_WORDS = frozenset({*SECRET_KEYS, "passwd", "pass", "secret", "token", "pin"})
-SECRET_PARTS = ("password", "passwd", "secret", "token")
 REMOVED = "\u2026"
 _FILE_MODE = 0o600
 _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -52,12 +47,6 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 def rotated_path(path: Path) -> Path:
     """Where the previous file goes: `audit.jsonl.1`."""
     return path.with_name(f"{path.name}.1")
-
-
-@lru_cache(maxsize=1024)  # the same few keys, thousands of times in a bulk job
-def is_secret(key: str) -> bool:
-    key = key.lower()
-    return not SECRET_WORDS.isdisjoint(key.split("_")) or any(part in key for part in SECRET_PARTS)
 
 
 def redact(data: Any) -> Any:

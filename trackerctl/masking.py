@@ -6,12 +6,17 @@ credential store; imports nothing of trackerctl.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 _ELLIPSIS = "\u2026"
 _SHOWN = 4  # characters kept at each end by `mask`
 _MIN_MASKED_LEN = 6 * _SHOWN  # shorter secrets are hidden entirely: at most a third is ever shown
-SECRET_KEYS = ("hash", "password", "key", "code")
+SECRET_KEYS = ("hash", "password", "key", "code", "activation_code")
+# Further keys are secret when one of their words (split at `_`) is one of these (`apn_password`,
+# `api_key`, `session_hash`), or they contain one of SECRET_PARTS (`simpassword`); `model_code` is not.
+SECRET_WORDS = frozenset({"hash", "password", "passwd", "pass", "key", "secret", "token", "pin"})
+SECRET_PARTS = ("password", "passwd", "secret", "token")
 
 
 def mask(value: str) -> str:
@@ -28,10 +33,19 @@ def mask_header(name: str, value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=1024)  # the same few keys, thousands of times in a bulk job
+def is_secret(key: str) -> bool:
+    """Whether the value under `key` is a secret: the one rule of the trace, --dry-run, --plan, the
+    journal and the audit log."""
+    key = key.lower()
+    return key in SECRET_KEYS or not SECRET_WORDS.isdisjoint(key.split("_")) or any(p in key for p in SECRET_PARTS)
+
+
 def mask_tree(data: Any) -> Any:
-    """A JSON value with the strings under SECRET_KEYS masked, at any depth."""
+    """A JSON value with the strings under secret keys masked, at any depth."""
     if isinstance(data, dict):
-        return {k: (mask(v) if isinstance(v, str) and k in SECRET_KEYS else mask_tree(v)) for k, v in data.items()}
+        return {k: (mask(v) if isinstance(v, str) and isinstance(k, str) and is_secret(k) else mask_tree(v))
+                for k, v in data.items()}
     if isinstance(data, list):
         return [mask_tree(v) for v in data]
     return data

@@ -30,7 +30,10 @@ def parse_instant(text: str, now: datetime | None = None) -> datetime | None:
     text = text.strip()
     duration = parse_duration(text)
     if duration is not None:
-        return (now or utcnow()) - duration
+        try:
+            return (now or utcnow()) - duration
+        except OverflowError:  # before year 1
+            return None
     return parse_api_time(text)
 
 

@@ -67,6 +67,7 @@ def world(tmp_path: Path, api_url: str = "sandbox") -> dict[str, str]:
            profiles={"work": {"api_url": api_url}, "old-account": {"api_url": api_url}}).save()
     (tmp_path / "imeis.csv").write_text("imei\n862436965665431\n862436965665432\n", encoding="utf-8")
     (tmp_path / "clones.txt").write_text(f"{SEED['clone_free']}\n", encoding="utf-8")
+    (tmp_path / "labels.csv").write_text("tracker_id,label,comment\n123456,Van 1,leased\n999119,Van 2,\n", encoding="utf-8")
     return env
 
 

@@ -67,7 +67,7 @@ CASES = [
     ("trackerctl panel bundle list --order-by ", {"id", "label", "status", "model", "device_id", "phone", "creation_date", "user_id", "comment"}),
     ("trackerctl tracker raw-command send 5 --type ", {"text", "hex"}),
     ("trackerctl panel tracker list --cl", {"--clones-filter"}),
-    ("trackerctl ", {"tracker", "panel", "auth", "profile", "api", "sandbox", "completion"}),
+    ("trackerctl ", {"tracker", "panel", "auth", "profile", "api", "sandbox", "completion", "undo", "history"}),
     ("trackerctl panel ", {"tracker", "bundle"}),
     ("trackerctl panel bundle im", {"import"}),
     ("trackerctl panel tracker register-", {"register-retry", "register-entry"}),

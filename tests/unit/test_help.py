@@ -71,8 +71,9 @@ def test_layout_own_options_first_then_globals_then_examples():
     assert re.search(r"--equip-id INTEGER +ID of the equipment\.  \[required\]", options)
     assert re.search(r"--factory-preset / --no-factory-preset\n +Whether .*\n? *.*\[required\]", options)
     assert "--concurrency N" in options and "[default: 4]" in options
-    assert help_.page_for(("tracker", "read"), width=78).startswith("Usage: trackerctl tracker read [OPTIONS] TRACKER_ID\n")
-    assert "Usage: trackerctl tracker register-retry [OPTIONS] [TRACKER_ID]\n" in help_.page_for(("tracker", "register-retry"))
+    # one tracker or many (CLI-CONTRACT.md section 13), or none given as arguments: --from-file, --where
+    assert help_.page_for(("tracker", "read"), width=78).startswith("Usage: trackerctl tracker read [OPTIONS] [TRACKER_ID...]\n")
+    assert "Usage: trackerctl tracker register-retry [OPTIONS] [TRACKER_ID...]\n" in help_.page_for(("tracker", "register-retry"))
 
 
 def test_no_page_shows_braces_python_types_or_optional(tree):

@@ -275,6 +275,11 @@ class ApiClient:
                 self._notice(f"{reason}; retrying {path} in {wait:.1f}s (attempt {attempt + 1} of {self._retry.attempts})")
             time.sleep(wait)
 
+    def request_line(self, path: str, body: Mapping[str, Any], *, api: Api | None = "user") -> dict[str, Any]:
+        """The request `call` would send, as --dry-run prints it, sending nothing (--plan)."""
+        hash_ = self.credential(api) if api else None
+        return request_line(f"{self.base_url}/{path.strip('/')}", _headers(hash_), dict(body))
+
     def reserve_connections(self, n: int) -> int:
         """Keep up to `n` connections, for `n` threads sharing this client; call before they start.
         Returns how many threads to start: `n`, or fewer when the exchange given takes fewer
@@ -396,6 +401,13 @@ class ApiClient:
         raise err
 
 
+def request_line(url: str, headers: Mapping[str, str], body: Any) -> dict[str, Any]:
+    """A request as --dry-run and --plan print it: `{method, url, headers, body}`, the credential
+    in Authorization and the body's secrets masked as a trace masks them."""
+    return {"method": "POST", "url": url, "headers": {k: mask_header(k, v) for k, v in headers.items()},
+            "body": mask_tree(body)}
+
+
 class DryRunStop(SystemExit):
     """Raised by `DryRun` once a request is printed. Nothing was sent, so no answer comes to go on
     with: the command ends there, successfully (exit 0, as `sys.exit(0)` would; every `except
@@ -418,8 +430,7 @@ class DryRun:
         self._write = write
 
     def post(self, url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> "Reply":
-        self._write({"method": "POST", "url": url, "headers": {k: mask_header(k, v) for k, v in headers.items()},
-                     "body": mask_tree(json.loads(body))})
+        self._write(request_line(url, headers, json.loads(body)))
         raise DryRunStop()
 
     def close(self) -> None:

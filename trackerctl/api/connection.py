@@ -18,11 +18,13 @@ The client also takes other exchanges of the same interface: `SandboxExchange` (
 sandbox) and `trackerctl.api.client.DryRun` (`--dry-run`: prints each request, sends nothing).
 
 Why two, measured (`tests/bench/bench_bulk.py design`: `tracker/read` against `sandbox serve` on
-loopback, threads sharing one client; one run, medians of 3): 2,157 req/s at 0.23 ms of client
-CPU per request for this pool against 1,169 req/s at 0.63 ms for httpx.Client sequentially, and
-3,056 against 1,328 req/s at concurrency 4. httpcore's pool, h11's state machine and httpx's
-Request and Response models are most of a small request's cost, and a bulk job of many small
-requests waits for exactly that once latency is hidden.
+loopback, threads sharing one client; one run, medians of 3, on a loaded machine): 957 req/s at
+0.17 ms of client CPU per request for this pool against 282 req/s at 1.05 ms for httpx.Client
+sequentially, and 1,312 against 343 req/s at concurrency 4 (0.18 against 1.16 ms). httpcore's
+pool, h11's state machine and httpx's Request and Response models are most of a small request's
+cost, and a bulk job of many small requests waits for exactly that once latency is hidden. The
+pool's own HTTP/1.1 halved what http.client cost it: 0.25-0.28 ms of CPU per request before,
+0.17-0.20 ms after (same benchmark, C=1 to 32).
 
 TLS trusts what httpx would (`verify=True`: SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's
 bundle), or the SSLContext given (`--ca-bundle`).
@@ -43,8 +45,9 @@ Failures raise one of three errors, which say whether the request may have reach
 timeout; `CertificateRefused` when the server's certificate failed verification), `TimedOut`
 (sent, no whole answer within the deadline) and `Lost` (sent, then the connection failed before a
 whole answer arrived, or the answer breaks HTTP/1.1: no status line, a head over 64 KiB or 100
-headers, an invalid chunk size); and `BadAnswer` (`AnswerTooLarge`, an encoding that does not decode) when an
-answer came but cannot be used.
+headers, an invalid chunk size); and `BadAnswer` (`AnswerTooLarge`, an encoding that does not
+decode) when an answer came but cannot be used. The pool repeats nothing: a kept-alive connection
+that the server closed before answering is `Lost` like any other, and the client decides.
 """
 
 from __future__ import annotations
@@ -349,7 +352,7 @@ class _Reader:
         reusable = reusable and not self.buf  # bytes past the answer: nobody knows what they are
         return Reply(status, reason, headers, body.content()), reusable
 
-    def _more(self) -> bytes | bytearray | memoryview:
+    def _more(self) -> memoryview:
         """The next bytes from the socket (none at EOF), valid until the next call."""
         left = self.deadline - time.monotonic()
         if left <= 0:
@@ -377,14 +380,15 @@ class _Reader:
                 buf += data
         if end > MAX_HEAD:
             raise _Malformed(f"the answer's head is longer than {MAX_HEAD // 1024} KiB")
-        lines = buf[: end if end >= 0 else len(buf)].decode("latin-1").split("\n")
-        del buf[: end + (3 if buf.startswith(b"\n\r\n", end) else 2)]
-        version, status, reason = (lines[0].strip().split(None, 2) + ["", ""])[:3]
+        lines = (buf[:end] if end >= 0 else buf[:MAX_HEAD]).decode("latin-1").split("\n")
+        first = lines[0].strip()
+        version, status, reason = (first.split(None, 2) + ["", ""])[:3]
         if not (end >= 0 and version.startswith("HTTP/") and len(status) == 3 and status.isascii() and status.isdigit()
                 and status >= "100"):
-            raise _Malformed(f"not an HTTP answer: {lines[0].strip()[:60]!r}")
+            raise _Malformed(f"not an HTTP answer: {first[:60]!r}")
         if not version.startswith("HTTP/1."):
-            raise _Malformed(f"not an HTTP/1 answer: {lines[0].strip()[:60]!r}")
+            raise _Malformed(f"not an HTTP/1 answer: {first[:60]!r}")
+        del buf[: end + (3 if buf.startswith(b"\n\r\n", end) else 2)]
         if len(lines) > MAX_HEADERS + 1:
             raise _Malformed(f"the answer has more than {MAX_HEADERS} headers")
         headers, last = Headers(), ""

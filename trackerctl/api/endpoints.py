@@ -783,7 +783,7 @@ PANEL_ACTIONS: tuple[Action, ...] = (
         example="trackerctl panel tracker tariff change 1245678 --tariff-id 15843 --no-repay --charge",
         read_only=False,
         undo=Undo((("tariff_id", "source.tariff_id"),), fixed=(("repay", False), ("charge", False)),
-                  note="charges already made are not reversed"),
+                  note="charges already made are not reversed, and the platform sets the tariff's end date anew"),
         errors=(201, 219, 221, 237, 238, 239, 250, 252),
     ),
     Action(

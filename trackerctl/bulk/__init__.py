@@ -12,10 +12,11 @@ from trackerctl.bulk.strategies import (
     DeleteClones,
     ImportBundles,
     Outcome,
+    PerTracker,
     Strategy,
 )
 
 __all__ = [
     "FAILED", "NOT_DONE", "SKIPPED", "STRATEGIES", "SUCCEEDED", "BulkJob", "CloneTrackers", "DeleteClones",
-    "ImportBundles", "Outcome", "Strategy", "fetch_chunks", "merge_states",
+    "ImportBundles", "Outcome", "PerTracker", "Strategy", "fetch_chunks", "merge_states",
 ]

@@ -97,6 +97,7 @@ class BulkJob:
         read: ReadFn | None = None,
         progress: ProgressFn | None = None,
         breaker: int = 3,
+        decided: Sequence[Outcome] = (),
     ) -> None:
         if chunk_size < 1 or not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValueError("chunk_size >= 1 and concurrency 1..64")
@@ -109,6 +110,7 @@ class BulkJob:
         self.concurrency = concurrency
         self.progress = progress
         self.breaker = breaker  # after this many chunks in a row fail unanswered, stop (after one, before any answer)
+        self.decided = list(decided)  # outcomes known before anything is sent (undo: what cannot be reverted), reported first
         self.stopped_by: TrackerctlError | None = None  # the error that stopped the job
         self.reached = False  # the platform answered at least one request (an answer or a refusal)
         self.last_failure: TrackerctlError | None = None  # the last chunk that failed unanswered
@@ -123,6 +125,8 @@ class BulkJob:
         """Outcomes as requests finish. On Ctrl-C (a KeyboardInterrupt wherever the caller's thread
         is), call `finish` for what is under way, then `unfinished` for what is left."""
         pool = self._pool = _Pool(self._work, map(_Task, _chunks(self.items, self.chunk_size)), self.concurrency)
+        if self.decided:
+            yield from self._report([self.decided])
         yield from self._report(pool.results())
         if self.stopped_by is not None:  # report what was never sent
             description = f"not sent: {_describe(self.stopped_by)}"
@@ -155,7 +159,7 @@ class BulkJob:
     def unfinished(self) -> tuple[int, int]:
         """(items not reported, of which in requests under way): what an interrupted run left."""
         in_flight = sum(len(t.items) for t in self._pool.active_tasks()) if self._pool else 0
-        return max(0, len(self.items) - self.reported), in_flight
+        return max(0, len(self.items) + len(self.decided) - self.reported), in_flight
 
     # -- one request, in a worker thread --------------------------------------------------------
     def _work(self, task: _Task, pool: "_Pool") -> list[Outcome]:

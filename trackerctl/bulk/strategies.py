@@ -36,9 +36,13 @@ class Outcome:
     status: str  # succeeded | skipped | failed | not_done (a job stopped before it was done)
     code: int | None = None
     description: str | None = None
+    result: dict[str, Any] | None = None  # what the answer says of the item, beyond success (PerTracker)
 
     def as_json(self) -> dict[str, Any]:
-        return {"item": self.item, "status": self.status, "code": self.code, "description": self.description}
+        line = {"item": self.item, "status": self.status, "code": self.code, "description": self.description}
+        if self.result:
+            line["result"] = self.result
+        return line
 
 
 @dataclass
@@ -277,6 +281,32 @@ STRATEGIES: dict[str, Callable[[Mapping[str, Any]], Strategy]] = {
     "panel/tracker/batch_delete_clones": lambda body: DeleteClones(),
     "panel/tracker/batch_clone": lambda body: CloneTrackers(bool(body.get("ignore_existing"))),
 }
+
+
+class PerTracker(Strategy):
+    """An action on one tracker run on many (CLI-CONTRACT.md section 13): one request per tracker,
+    built by `body_of(tracker_id)`; what the answer says beyond success is the item's `result`
+    (a read's record, a clone's or a moved tracker's new id)."""
+
+    key = "tracker_id"
+
+    def __init__(self, body_of: Callable[[Any], dict[str, Any]]) -> None:
+        self.body_of = body_of
+
+    def body(self, base: Mapping[str, Any], items: list[Any]) -> dict[str, Any]:
+        (item,) = items
+        return self.body_of(item)
+
+    def accepted(self, items: list[Any], answer: Mapping[str, Any]) -> list[Outcome]:
+        result = {k: v for k, v in answer.items() if k != "success"}
+        return [Outcome(item, SUCCEEDED, result=result or None) for item in items]
+
+    def refused(self, items: list[Any], error: ApiError) -> Verdict:
+        """The tracker's own refusal fails it (each request has values of its own, so even a code 7
+        is the item's); a code no item causes stops the job."""
+        if error.code in self.job_codes:
+            return Verdict(stop=error)
+        return Verdict(done=failed(items, error.code, error.description))
 
 
 def _named_items(error: ApiError, items: Sequence[Any]) -> set[Any]:

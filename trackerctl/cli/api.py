@@ -63,8 +63,13 @@ def api(
     known = REGISTRY.by_path(clean)
     if known is not None:
         confirm(app_, known, body, what=f"api {clean}")  # destructive: as its command asks
-    answer = app_.client().call(clean, body, api="panel" if clean.startswith("panel/") else "user",
-                                read_only=known.read_only if known else False)
+    if known is not None and not known.read_only:  # a write of a known action: kept in the run's journal
+        from trackerctl.cli.fleet import Writer
+
+        answer = Writer(app_, known).send(body)
+    else:
+        answer = app_.client().call(clean, body, api="panel" if clean.startswith("panel/") else "user",
+                                    read_only=known.read_only if known else False)
     records = known.result if known else next((k for k in RECORD_KEYS if k in answer), None)
     app_.output.result(answer, records=records, columns=known.columns if known else ())
 

@@ -19,6 +19,7 @@ TOP_LEVEL = {
     "api": ("trackerctl.cli.api", "Call any API action: trackerctl api PATH -f key=value."),
     "sandbox": ("trackerctl.cli.sandbox", "The local API emulator: serve it over HTTP, or reset its data."),
     "completion": ("trackerctl.cli.completion", "Print the shell completion script for bash, zsh or fish, or install it."),
+    "undo": ("trackerctl.cli.undo", "Revert what a run that wrote changed, from its journal."),
     "history": ("trackerctl.cli.history", "Show the audit log: every write trackerctl sent, who sent it and how it ended."),
 }
 ROOT_HELP = """Navixy GPS-tracking from the command line: the user API (tracker/*) and the dealer panel API

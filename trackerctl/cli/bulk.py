@@ -18,6 +18,7 @@ from typing import Any
 from trackerctl.api.action import DEFAULT_CHUNK, DEFAULT_CONCURRENCY, DEFAULT_LIMIT, MAX_CONCURRENCY, Action
 from trackerctl.errors import Interrupted, PartialFailure, TrackerctlError, TransientError, UsageError
 from trackerctl.cli.context import AppContext
+from trackerctl.cli.fleet import Writer
 from trackerctl.cli.runners import confirm, request_body
 
 GRACE = 3.0  # seconds given to the requests under way after Ctrl-C
@@ -31,25 +32,32 @@ def run_bulk(app: AppContext, action: Action, values: dict[str, Any]) -> None:
     confirm(app, action, body, what=f"{' '.join(action.command_path)} with {len(items)} ids")
     client = app.client()
     concurrency = client.reserve_connections(concurrency)
+    writer = Writer(app, action)
 
     def call(request: dict[str, Any], idempotent: bool) -> dict[str, Any]:
-        return client.call(action.path, request, api=action.api, read_only=action.read_only, idempotent=idempotent)
+        return writer.send(request, idempotent=idempotent, item=request[action.bulk_key or ""])
 
     def read(path: str, request: dict[str, Any]) -> dict[str, Any]:
         return client.call(path, request, api=action.api)
 
     job = bulk.BulkJob(call, bulk.STRATEGIES[action.path](body), body, items, chunk_size=chunk_size,
                        concurrency=concurrency, read=read)
+    run_job(app, action, job, items, failed_to)
+
+
+def run_job(app: AppContext, action: Action, job: Any, items: list[Any], failed_to: Path | None) -> None:
+    """Run a bulk job to the end, print what it reports and end with its verdict (exit 0, 6, or its
+    error); then write --failed-to FILE, whatever ended the job."""
     done: set[Any] = set()  # items succeeded or skipped: the rest are what --failed-to keeps
     try:
         _run(app, action, job, items, done)
     finally:
-        if failed_to is not None and not app.offline:  # whatever ended the job; --dry-run did nothing
+        if failed_to is not None and not app.offline:  # --dry-run did nothing
             _write_failed(app, failed_to, [item for item in items if item not in done])
 
 
 def _run(app: AppContext, action: Action, job: Any, items: list[Any], done: set[Any]) -> None:
-    """Run the job, print what it reports, and end with the job's verdict (exit 0, 6, or its error)."""
+    """Run the job, print what it reports, and end with the job's verdict."""
     from trackerctl import bulk
     from trackerctl.output import DONE, BulkResult, bulk_summary
 
@@ -106,18 +114,40 @@ def _run(app: AppContext, action: Action, job: Any, items: list[Any], done: set[
     else:
         order = {item: n for n, item in enumerate(items)}  # ids the answer named unasked come last
         result.outcomes.sort(key=lambda o: order.get(o.item, len(order)))
-        output.bulk_result(result)
+        if action.read_only and output.format in ("table", "csv"):  # a read on many trackers: what it read
+            _read_records(app, action, result)
+        else:
+            output.bulk_result(result)
     if stopped is not None:  # its own exit code: 3 for the session, 5 for a server that is down, ...
-        output.notice(f"the job stopped: {counts[bulk.NOT_DONE]} items not done; running the same command again "
-                      "finishes it")
+        if counts[bulk.NOT_DONE]:
+            output.notice(f"the job stopped: {counts[bulk.NOT_DONE]} items not done; running the same command again "
+                          "finishes it")
         raise stopped
-    if counts[bulk.FAILED] and not job.reached:  # not one answer: the platform's refusal of nothing
+    if counts[bulk.FAILED] and not job.reached and job.last_failure is not None:  # sent, and not one answer
         failure = job.last_failure
         raise TransientError(f"could not reach the platform: {failure.message if failure else 'no answer'}",
                              hint=failure.hint if failure else None)
     if counts[bulk.FAILED]:
         raise PartialFailure(f"{counts[bulk.FAILED]} of {len(items)} items failed",
                              hint="the result lists each failed item; running the same command again skips what is done")
+
+
+def _read_records(app: AppContext, action: Action, result: Any) -> None:
+    """A table or csv of what a read on many trackers got, one record per tracker (its `tracker_id`
+    first where the record has no `id`); the trackers that failed are named on stderr."""
+    from trackerctl import bulk
+    from trackerctl.output.records import records_of
+
+    rows = []
+    for outcome in result.outcomes:
+        if outcome.status == bulk.SUCCEEDED and outcome.result:
+            records, _ = records_of(outcome.result, action.result)
+            rows += [r if "id" in r else {"tracker_id": outcome.item, **r} for r in records if isinstance(r, dict)]
+        elif outcome.status not in (bulk.SUCCEEDED, bulk.SKIPPED):
+            app.output.notice(f"tracker {outcome.item}: {outcome.description}")
+    columns = action.columns if not rows or "id" in rows[0] else ("tracker_id", *action.columns) if action.columns else ()
+    app.output.result({"list": rows}, records="list", columns=columns)
+    app.output.notice(result.summary)
 
 
 # ---- --failed-to FILE -----------------------------------------------------------------------------

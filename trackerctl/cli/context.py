@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from trackerctl.api.client import ApiClient
     from trackerctl.audit import AuditLog
     from trackerctl.credentials import CredentialStore
+    from trackerctl.fleet.journal import Journal
     from trackerctl.output import Output, Terminal
     from trackerctl.sandbox.app import Sandbox
     from trackerctl.session import Session
@@ -48,6 +49,10 @@ class GlobalOptions:
     verbose: bool = False
     quiet: bool = False
     no_color: bool = False
+    # a write's own options, set by the command (trackerctl.cli.fleet): print the writes instead of
+    # sending them; read each tracker before writing it, for undo
+    plan: bool = False
+    undoable: bool = False
 
 
 class AppContext:
@@ -70,6 +75,7 @@ class AppContext:
         # before the answer (trackerctl.cli.fields); set by the leaf command before `validate`.
         self.record_fields: tuple[str, tuple[str, ...]] | None = None
         self.journal_path: Path | None = None  # the run's journal, once a run that writes has opened one
+        self._journal: Journal | None = None
 
     def apply(self, given: Mapping[str, Any]) -> None:
         """Take the global options given at one level of the command line (later levels win)."""
@@ -328,7 +334,7 @@ class AppContext:
             elif base.startswith("https://"):
                 verify = self._tls_context()
             if self.offline:  # chosen here once: no command asks whether requests are sent
-                exchange = DryRun(self._print_request)
+                exchange = DryRun(self.print_request)
             elif self.api_url == SANDBOX:
                 from trackerctl.sandbox.exchange import SandboxExchange
 
@@ -365,12 +371,28 @@ class AppContext:
         if self.options.verbose:
             print(line, file=self.stderr, flush=True)
 
-    def _print_request(self, request: dict[str, Any]) -> None:
+    def journal(self, action: Any, *, undo_of: str | None = None) -> "Journal":
+        """The journal of this run's writes of `action` (trackerctl.fleet.journal), created with its
+        first line: a run that sends no write leaves none. `undo_of`: the journal an undo reverts."""
+        if self._journal is None or self._journal.header["action"] != action.path:
+            from trackerctl.fleet.journal import Journal
+
+            header = {"action": action.path, "api": action.api, "command": " ".join(action.command_path),
+                      "profile": self.profile_name, "api_url": self.api_url}
+            if undo_of is not None:
+                header["undo_of"] = undo_of
+            self._journal = Journal(self.state_dir / "journal", header)
+        return self._journal
+
+    def print_request(self, request: dict[str, Any]) -> None:
+        """A request as --dry-run and --plan print it: one JSON line on stdout."""
         import json
 
         print(json.dumps(request, ensure_ascii=False), file=self.stdout, flush=True)
 
     def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -95,7 +95,11 @@ def build_command(action: Action, name: str, *, options: Sequence[inspect.Parame
 
     `options` adds a hand-written command's own (`extra_option`), whose values reach the runner with
     the others; `doc` adds to its help (`tracker get-states --watch`)."""
-    params = [_cli_param(p) for p in action.params]
+    params = [_targets_param(p) if action.per_tracker and p.name == "tracker_id" else _cli_param(p) for p in action.params]
+    if action.per_tracker:
+        params += _fleet_options(action)
+    if action.path in WHERE_LISTS:
+        params.append(extra_option("where", list[str] | None, typer.Option("--where", metavar="'FIELD OP VALUE'", help=WHERE_HELP)))
     if any(p.bulk for p in action.params):
         params.append(extra_option("from_file", str | None, typer.Option("--from-file", metavar="PATH",
                              help="Read the ids from a file (one per line, or CSV with a header), - for stdin.")))
@@ -120,6 +124,10 @@ def build_command(action: Action, name: str, *, options: Sequence[inspect.Parame
         for name in BULK_SIZES:
             if values.get(name) is not None:
                 values[name] = _bulk_size(values[name], name)
+        if action.per_tracker:
+            from trackerctl.cli.fleet import run_targets
+
+            return run_targets(app, action, values)
         runner_for(action)(app, action, values)
 
     command.__signature__ = inspect.Signature([inspect.Parameter("app", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params])  # type: ignore[attr-defined]
@@ -193,6 +201,46 @@ def _cli_param(p: Param) -> inspect.Parameter:
     if p.choices:
         ann = Literal[p.choices]  # type: ignore[valid-type]
     return extra_option(p.name, ann | None, typer.Option(option(p), metavar=None if p.choices else _metavar(p), help=help_, show_default=False))
+
+
+# The lists that --where filters (CLI-CONTRACT.md section 13); the actions on one tracker read the first two.
+WHERE_LISTS = ("tracker/list", "panel/tracker/list", "panel/tracker/bundle/list")
+WHERE_HELP = ("Only records whose FIELD compares to VALUE: = and != (* matches any characters), <, <=, >, >= "
+              "on numbers and dates (30d: 30 days ago), such as source.model=telfmb* or last_connection<30d. "
+              "Repeatable: all must hold.")
+
+
+def _targets_param(p: Param) -> inspect.Parameter:
+    """TRACKER_ID of an action on one tracker: one or more (CLI-CONTRACT.md section 13)."""
+    help_ = "ID of the tracker (aka object_id); several run the action on each, as a bulk job."
+    return extra_option(p.name, list[str] | None, typer.Argument(metavar="TRACKER_ID...", help=help_, show_default=False))
+
+
+def _fleet_options(action: Action) -> list[inspect.Parameter]:
+    """What an action on one tracker takes to run on many: --from-file, --where, --concurrency,
+    --failed-to; a write also --plan, and --undoable where undo can revert it."""
+    lists = "panel tracker list" if action.api == "panel" else "tracker list"
+    out = [
+        extra_option("from_file", str | None, typer.Option("--from-file", metavar="PATH", help=(
+            "Read the tracker ids from a file, - for stdin: one per line, or a CSV with a tracker_id column "
+            "and columns named like options (label, comment) giving each row its own values."))),
+        extra_option("where", list[str] | None, typer.Option("--where", metavar="'FIELD OP VALUE'", help=(
+            f"Run on the trackers of `trackerctl {lists}` whose FIELD compares to VALUE: = and != (* matches any "
+            "characters), <, <=, >, >= on numbers and dates (30d: 30 days ago). Repeatable: all must hold."))),
+        extra_option("concurrency", str, typer.Option("--concurrency", metavar="N",
+                     help="Requests in flight at once, with several trackers."), str(DEFAULT_CONCURRENCY)),
+        extra_option("failed_to", str | None, typer.Option("--failed-to", metavar="FILE",
+                     help="Write the trackers not done (failed, not sent) to FILE for --from-file.")),
+    ]
+    if not action.read_only:
+        out.append(extra_option("plan", bool, typer.Option("--plan", help=(
+            "Run the reads that choose the trackers and print the writes that would be sent, one JSON line "
+            "each; send no write.")), False))
+    if action.undo is not None:
+        out.append(extra_option("undoable", bool, typer.Option("--undoable", help=(
+            "Read each tracker given by id before writing it, so that `trackerctl undo` can revert the run "
+            "(trackers chosen with --where need no read).")), False))
+    return out
 
 
 def _metavar(p: Param) -> str:

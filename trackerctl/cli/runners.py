@@ -23,15 +23,28 @@ PAGE_SIZE = 1000
 
 
 def run_action(app: AppContext, action: Action, values: dict[str, Any]) -> None:
+    where = conditions(action, values.pop("where", None))
     if values.pop("all", False):
-        return run_all_pages(app, action, values)
-    send(app, action, request_body(app, action, values))
+        return run_all_pages(app, action, values, where)
+    body = request_body(app, action, values)
+    if where:
+        return list_page(app, action, body, where)
+    send(app, action, body)
 
 
 def send(app: AppContext, action: Action, body: dict[str, Any]) -> None:
-    """One request with a checked body: confirmed where destructive, sent, its answer rendered."""
-    confirm(app, action, body)
-    answer = app.client().call(action.path, body, api=action.api, read_only=action.read_only)
+    """One request with a checked body: confirmed where destructive, sent (a write through the
+    run's journal, or printed under --plan), its answer rendered."""
+    if action.read_only:
+        confirm(app, action, body)
+        answer = app.client().call(action.path, body, api=action.api, read_only=True)
+    else:
+        from trackerctl.cli.fleet import write_one
+
+        planned = write_one(app, action, body)
+        if planned is None:
+            return
+        answer = planned
     app.output.result(answer, records=action.result, columns=action.columns)
     if set(answer) <= {"success"} and app.output.format in ("table", "csv"):
         app.output.notice(f"done: {' '.join(action.command_path)}")  # json says {}; a person wants a word
@@ -183,14 +196,22 @@ def confirm(app: AppContext, action: Action, body: dict[str, Any], *, what: str 
 
     `what` names the command line in the question; by default the command and its primary key.
     """
-    if not action.destructive or app.confirmed:
+    if not action.destructive:
         return
     if what is None:
         keys = " ".join(str(body[p.name]) for p in action.positionals if p.name in body)
         what = f"{' '.join(action.command_path)} {keys}".strip()
+    ask(app, f"{action.summary} This cannot be undone.", what=what)
+
+
+def ask(app: AppContext, question: str, *, what: str) -> None:
+    """Ask before going on: `question`, then whether to run `what`, on a terminal; elsewhere --yes
+    is required (exit 2, nothing sent). No question under --yes or --dry-run."""
+    if app.confirmed:
+        return
     if not app.interactive():
         raise UsageError(f"{what} is destructive: confirm with --yes (no terminal to ask on)")
-    app.stderr.write(f"{action.summary} This cannot be undone.\nRun `{what}`? [y/N] ")
+    app.stderr.write(f"{question}\nRun `{what}`? [y/N] ")
     app.stderr.flush()
     if app.stdin.readline().strip().lower() not in ("y", "yes"):
         raise TrackerctlAborted("not confirmed; nothing was sent")
@@ -200,29 +221,55 @@ class TrackerctlAborted(TrackerctlError):
     """The user said no at a confirmation (exit 1)."""
 
 
-def run_all_pages(app: AppContext, action: Action, values: dict[str, Any]) -> None:
-    """--all: page through offset/limit until `count`, streaming records in bounded memory."""
+def conditions(action: Action, where: list[str] | None) -> list[Any]:
+    """--where of a list command, compiled against its records' fields (exit 2 before anything is sent)."""
+    if not where:
+        return []
+    from trackerctl.api.endpoints import FIELD_KINDS
+    from trackerctl.fleet.where import Condition
+
+    return [Condition.parse(text, FIELD_KINDS, action.fields) for text in where]
+
+
+def list_page(app: AppContext, action: Action, body: dict[str, Any], where: list[Any]) -> None:
+    """One answer of a list, its records filtered by --where."""
+    from trackerctl.fleet.where import matches
+
+    answer = app.client().call(action.path, body, api=action.api)
+    key = action.result or "list"
+    records = answer.get(key) or []
+    kept = [r for r in records if isinstance(r, dict) and matches(r, where)]
+    app.output.result({**answer, key: kept}, records=action.result, columns=action.columns)
+    app.output.notice(f"{len(kept)} of {len(records)} records match{' (this page: --all for every page)' if action.paginated else ''}")
+
+
+def run_all_pages(app: AppContext, action: Action, values: dict[str, Any], where: list[Any] = ()) -> None:
+    """--all: page through offset/limit until `count`, streaming records in bounded memory; with
+    --where, only the records that match (and `count` is theirs)."""
+    from trackerctl.cli.fleet import list_records
+    from trackerctl.fleet.where import matches
+
     if values.get("offset") is not None or values.get("limit") is not None:
         raise UsageError("--all pages through everything: leave out --offset and --limit")
     base = request_body(app, action, values)
-    client = app.client()
-    state = {"count": None, "seen": 0}
+    pages: list[int] = []  # [the server's count, records seen]
+    records: Iterator[dict[str, Any]] = list_records(app, action, base, pages)
+    kept = [0]
+    if where:
+        def matching(every: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            for record in every:
+                if matches(record, where):
+                    kept[0] += 1
+                    yield record
 
-    def pages() -> Iterator[dict[str, Any]]:
-        offset = 0
-        while True:
-            answer = client.call(action.path, {**base, "offset": offset, "limit": PAGE_SIZE}, api=action.api)
-            records = answer.get(action.result or "list") or []
-            state["count"] = answer.get("count")
-            yield from records
-            state["seen"] += len(records)
-            offset += len(records)
-            if not records or (state["count"] is not None and offset >= state["count"]):
-                return
-
-    written = app.output.stream(pages(), columns=action.columns, trailer=lambda: {"count": state["count"]})
-    if state["count"] is not None and written != state["count"]:
+        records = matching(records)
+    written = app.output.stream(records, columns=action.columns,
+                                trailer=lambda: {"count": kept[0] if where else (pages[0] if pages else None)})
+    count, seen = pages if pages else (None, 0)
+    if count is not None and seen != count:
         raise TrackerctlError(
-            f"listed {written} records but the server counts {state['count']}: the list changed while paging",
+            f"listed {seen} records but the server counts {count}: the list changed while paging",
             hint="run the command again",
         )
+    if where:
+        app.output.notice(f"{written} of {seen} records match")

@@ -37,6 +37,9 @@ class BulkResult:
                 groups[o.status].append(o.item)
         if not groups["not_done"]:
             del groups["not_done"]
+        results = [{"item": o.item, **o.result} for o in self.outcomes if getattr(o, "result", None)]
+        if results:  # what the answers said of each item (an action on many trackers: a read's record, a new id)
+            groups["results"] = results
         return groups
 
     def items(self) -> Iterator[dict[str, Any]]:
