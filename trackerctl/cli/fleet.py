@@ -66,7 +66,7 @@ class Fleet:
 
     def __init__(self, app: AppContext, action: Action, values: dict[str, Any], concurrency: int) -> None:
         self.app, self.action, self.values, self.concurrency = app, action, values, concurrency
-        self.list_action, self.read_path = _selection(action.api)
+        self.list_action, _ = _selection(action.api)
         self.bodies: dict[int, dict[str, Any]] = {}
 
     def run(self, ids: list[str], source: str | None, where: list[str], failed_to: str | None) -> None:
@@ -218,6 +218,7 @@ class Writer:
     def send(self, body: Mapping[str, Any], *, before: Mapping[str, Any] | None = None,
              idempotent: bool = False, item: Any = None) -> dict[str, Any]:
         from trackerctl.api.errors import ApiError, Unreachable
+        from trackerctl.errors import AuthError
         from trackerctl.fleet.journal import FAILED, SUCCEEDED, UNKNOWN
 
         action, journal = self.action, self.journal
@@ -235,7 +236,7 @@ class Writer:
             self.app.journal_path = journal.path
         try:
             answer = self.client.call(action.path, body, api=action.api, read_only=False, idempotent=idempotent)
-        except (ApiError, Unreachable) as e:  # refused, or never reached the platform: not applied
+        except (ApiError, Unreachable, AuthError) as e:  # refused, never reached the platform, no session: not applied
             journal.outcome(n, item, FAILED, code=getattr(e, "code", None), description=getattr(e, "description", e.message))
             raise
         except BaseException as e:  # anything else after sending may have been applied
