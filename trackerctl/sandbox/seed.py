@@ -418,22 +418,24 @@ _GEN_CONNECTIONS = (
 )
 _GEN_SHARES = list(itertools.accumulate(share for share, *_ in _GEN_CONNECTIONS))
 _GEN_RANDOM = 20240101  # the generated connections' random seed: the same spread on every machine
+_BITS = 20  # a draw is three fractions of this many bits: the row of _GEN_CONNECTIONS, the age in it, active or idle
+_SCALE = 1 << _BITS
 
 
 def _last_connections(trackers: int, now: float, created: list[float]) -> Iterator[tuple[str, float | None]]:
     """(connection status, epoch of the last connection or None) of each generated device, never
-    before its creation: three draws each from one seeded stream, so the first N are the same
-    whatever N, and the ages before `now` the same at every reset."""
-    rng, anchor = random.Random(_GEN_RANDOM), int(now)
+    before its creation: one draw each from one seeded stream, so the first N are the same whatever
+    N, and the ages before `now` the same at every reset (whole seconds)."""
+    rng, anchor, never = random.Random(_GEN_RANDOM), int(now), len(_GEN_CONNECTIONS)
     for i in range(trackers):
-        kind, within, online = rng.random(), rng.random(), rng.random()
-        bucket = bisect.bisect_right(_GEN_SHARES, kind)
-        if bucket == len(_GEN_CONNECTIONS):
+        draw = rng.getrandbits(3 * _BITS)
+        row = bisect.bisect_right(_GEN_SHARES, (draw & (_SCALE - 1)) / _SCALE)
+        if row == never:
             yield "just_registered", None
             continue
-        _, status, young, old = _GEN_CONNECTIONS[bucket]
-        when = anchor - young - int(within * (old - young))
-        yield status or ("active" if online < 0.55 else "idle"), float(min(anchor, max(when, created[i])))
+        _, status, young, old = _GEN_CONNECTIONS[row]
+        when = anchor - young - (draw >> _BITS & (_SCALE - 1)) * (old - young) // _SCALE
+        yield status or ("active" if draw >> 2 * _BITS < 0.55 * _SCALE else "idle"), float(max(when, created[i]))
 
 
 def generate(conn: sqlite3.Connection, now: float, *, trackers: int = 0, bundles: int = 0) -> None:
