@@ -4,7 +4,7 @@ Every case starts its own `trackerctl sandbox serve` on a free loopback port (st
 the end) and times whole `trackerctl` processes from this interpreter's venv:
 
   design    the concurrency design of trackerctl/bulk.py: N POSTs at concurrency C through threads
-            sharing trackerctl's http.client pool (trackerctl/api/connection.py), threads sharing
+            sharing trackerctl's own pool (trackerctl/api/connection.py), threads sharing
             one httpx.Client, threads with a client each, and httpx.AsyncClient (also with sniffio
             importable when --sniffio-dir is given): --latency 50 and 0, medians of --runs
   latency   --latency 50: an import of N one-IMEI requests (--chunk-size 1) at --concurrency C,
@@ -120,7 +120,7 @@ DESIGN_CLIENT = textwrap.dedent('''
     limits = httpx.Limits(max_connections=conc, max_keepalive_connections=conc)
     def check(r):
         assert json.loads(r.content)["success"]
-    class PoolClient:  # trackerctl's own: http.client keep-alive connections shared by the threads
+    class PoolClient:  # trackerctl's own: HTTP/1.1 on keep-alive sockets shared by the threads
         def __init__(self):
             from trackerctl.api.connection import Pool
             self.pool = Pool(max_connections=conc)

@@ -23,8 +23,8 @@ loopback, threads sharing one client; one run, medians of 3, on a loaded machine
 sequentially, and 1,312 against 343 req/s at concurrency 4 (0.18 against 1.16 ms). httpcore's
 pool, h11's state machine and httpx's Request and Response models are most of a small request's
 cost, and a bulk job of many small requests waits for exactly that once latency is hidden. The
-pool's own HTTP/1.1 halved what http.client cost it: 0.25-0.28 ms of CPU per request before,
-0.17-0.20 ms after (same benchmark, C=1 to 32).
+pool's CPU per request was 0.25-0.28 ms before it spoke HTTP/1.1 itself and 0.17-0.20 ms after
+(same benchmark, C=1 to 32).
 
 TLS trusts what httpx would (`verify=True`: SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's
 bundle), or the SSLContext given (`--ca-bundle`).
