@@ -26,7 +26,7 @@ _trackerctl_node() {
     'tracker get-inputs') s='' o='--from-file --where --concurrency --failed-to --help -h' v='--from-file --where --concurrency --failed-to'; _trackerctl_globals ;;
     'tracker get-last-gps-point') s='' o='--from-file --where --concurrency --failed-to --help -h' v='--from-file --where --concurrency --failed-to'; _trackerctl_globals ;;
     'tracker get-readings') s='' o='--from-file --where --concurrency --failed-to --help -h' v='--from-file --where --concurrency --failed-to'; _trackerctl_globals ;;
-    'tracker get-state') s='' o='--watch --poll --help -h' v='--watch'; _trackerctl_globals ;;
+    'tracker get-state') s='' o='--from-file --where --concurrency --failed-to --watch --poll --help -h' v='--from-file --where --concurrency --failed-to --watch'; _trackerctl_globals ;;
     'tracker get-states') s='' o='--list-blocked --no-list-blocked --allow-not-exist --no-allow-not-exist --from-file --chunk-size --concurrency --watch --poll --help -h' v='--from-file --chunk-size --concurrency --watch'; _trackerctl_globals ;;
     'tracker list-models') s='' o='--compact-view --no-compact-view --compact-index --no-compact-index --code --help -h' v='--code'; _trackerctl_globals ;;
     'tracker tags') s='set' o='--help -h' v='' ;;
@@ -129,6 +129,8 @@ _trackerctl_values() {
     'tracker get-last-gps-point|--failed-to') d='files' ;;
     'tracker get-readings|--from-file') d='files' ;;
     'tracker get-readings|--failed-to') d='files' ;;
+    'tracker get-state|--from-file') d='files' ;;
+    'tracker get-state|--failed-to') d='files' ;;
     'tracker get-states|--from-file') d='files' ;;
     'tracker tags set|--from-file') d='files' ;;
     'tracker tags set|--failed-to') d='files' ;;

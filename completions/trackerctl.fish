@@ -80,9 +80,9 @@ function __trackerctl_node
             set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to'
             __trackerctl_globals
         case 'tracker get-state'
-            set -g __trackerctl_o '--watch' '--poll' '--help' '-h'
-            set -g __trackerctl_od 'Refresh every SECONDS until Ctrl-C, from the event subscription...' 'With --watch: poll tracker/get_states every SECONDS instead of...' 'Show the help and exit' 'Show the help and exit'
-            set -g __trackerctl_v '--watch'
+            set -g __trackerctl_o '--from-file' '--where' '--concurrency' '--failed-to' '--watch' '--poll' '--help' '-h'
+            set -g __trackerctl_od 'Read the tracker ids from a file, - for stdin: one per line, or a...' 'Run on the trackers of `trackerctl tracker list` whose FIELD...' 'Requests in flight at once, with several trackers' 'Write the trackers not done (failed, not sent) to FILE for --from-file' 'Refresh every SECONDS until Ctrl-C, from the event subscription...' 'With --watch: poll tracker/get_states every SECONDS instead of...' 'Show the help and exit' 'Show the help and exit'
+            set -g __trackerctl_v '--from-file' '--where' '--concurrency' '--failed-to' '--watch'
             __trackerctl_globals
         case 'tracker get-states'
             set -g __trackerctl_o '--list-blocked' '--no-list-blocked' '--allow-not-exist' '--no-allow-not-exist' '--from-file' '--chunk-size' '--concurrency' '--watch' '--poll' '--help' '-h'
@@ -492,6 +492,10 @@ function __trackerctl_values
         case 'tracker get-readings|--from-file'
             set -g __trackerctl_d files
         case 'tracker get-readings|--failed-to'
+            set -g __trackerctl_d files
+        case 'tracker get-state|--from-file'
+            set -g __trackerctl_d files
+        case 'tracker get-state|--failed-to'
             set -g __trackerctl_d files
         case 'tracker get-states|--from-file'
             set -g __trackerctl_d files

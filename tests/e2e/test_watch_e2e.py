@@ -218,8 +218,9 @@ def test_watch_in_process_is_pushed_too(home):
     assert posts(err) == ["tracker/list"] and f"> GET /v2/event/subscription?{QUERY} (in-process)" in err
 
 
-def test_get_state_takes_one_id_without_watch(home):
-    assert cli(home, "--api-url", "sandbox", "tracker", "get-state", "123456", "999119").returncode == 2
+def test_get_state_takes_many_ids_without_watch_as_every_action_on_one_tracker(home):
+    many = cli(home, "--api-url", "sandbox", "tracker", "get-state", "123456", "999119", "-o", "json")  # contract section 13
+    assert many.returncode == 0 and json.loads(many.stdout)["succeeded"] == [123456, 999119]
     one = cli(home, "--api-url", "sandbox", "tracker", "get-state", "123456", "-o", "json")
     assert one.returncode == 0 and "state" in json.loads(one.stdout)
     assert cli(home, "--api-url", "sandbox", "tracker", "get-state", "1", "--watch", "0.1").returncode == 2

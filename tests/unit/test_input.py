@@ -164,7 +164,7 @@ def test_param_json_takes_typed_values(env, sent):
     (["tracker", "read", "١٢"], "TRACKER_ID"),
     (["tracker", "read", "1_000"], "TRACKER_ID"),
     (["tracker", "read", "1.0"], "TRACKER_ID"),
-    (["tracker", "get-state", "١٢"], "١٢"),
+    (["tracker", "get-state", "١٢"], "TRACKER_ID"),  # as every action on one tracker (was Typer's own int)
     (["panel", "tracker", "clone", "5", "--label", "A", "--user-id", "٣"], "--user-id"),
     (["tracker", "get-states", "5", "١٢"], "TRACKER_ID"),
     (["panel", "tracker", "batch-clone", "5", "--user-id", "1", "--concurrency", "٣"], "--concurrency"),

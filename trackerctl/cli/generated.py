@@ -90,11 +90,13 @@ def _leaf_loader(action: Action, path: tuple[str, ...]) -> Any:
 
 
 # ---- one leaf ---------------------------------------------------------------------------------
-def build_command(action: Action, name: str, *, options: Sequence[inspect.Parameter] = (), doc: str = "") -> Command:
+def build_command(action: Action, name: str, *, options: Sequence[inspect.Parameter] = (), doc: str = "",
+                  runner: Any = None) -> Command:
     """A Typer command whose options are the action's params (and the global options).
 
     `options` adds a hand-written command's own (`extra_option`), whose values reach the runner with
-    the others; `doc` adds to its help (`tracker get-states --watch`)."""
+    the others; `doc` adds to its help; `runner` runs the command instead of the action's
+    (`tracker get-state --watch`)."""
     params = [_targets_param(p) if action.per_tracker and p.name == "tracker_id" else _cli_param(p) for p in action.params]
     if action.per_tracker:
         params += _fleet_options(action)
@@ -124,6 +126,8 @@ def build_command(action: Action, name: str, *, options: Sequence[inspect.Parame
         for name in BULK_SIZES:
             if values.get(name) is not None:
                 values[name] = _bulk_size(values[name], name)
+        if runner is not None:
+            return runner(app, action, values)
         if action.per_tracker:
             from trackerctl.cli.fleet import run_targets
 

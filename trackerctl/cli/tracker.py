@@ -1,7 +1,7 @@
 """`trackerctl tracker ...`: the user API's tracker actions, generated from the registry.
 
-One command is written by hand over its registry entry: `get-state`, which takes several ids and
-`--watch SECONDS`; `get-states` is the generated command with `--watch` and `--poll` added.
+`get-state` and `get-states` are the generated commands with `--watch SECONDS` and `--poll` added
+(`get-state` takes many ids as every action on one tracker does; with `--watch` it follows them).
 
 `--watch` takes its updates from the event subscription (`trackerctl.api.subscription`; contract
 section 12): one `tracker/list` maps the events' source ids to tracker ids, then the trackers'
@@ -14,15 +14,14 @@ then the blocked trackers, then those not found.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from trackerctl.api.endpoints import REGISTRY
 from trackerctl.errors import Interrupted, UsageError
 from trackerctl.cli.context import AppContext
-from trackerctl.cli.generated import epilog, help_text, registry_group
-from trackerctl.cli.options import with_global_options
+from trackerctl.cli.generated import registry_group
 
 MAX_WATCHED = 1000  # tracker/get_states takes up to 1000 ids; so does --watch, either way
 WATCH_HELP = ("Refresh every SECONDS until Ctrl-C, from the event subscription (pushed updates; the view redrawn at most every SECONDS): "
@@ -31,29 +30,41 @@ POLL_HELP = "With --watch: poll tracker/get_states every SECONDS instead of subs
 
 
 def get_state_command() -> Any:
+    """The generated `get-state` (one tracker or many, CLI-CONTRACT.md section 13) with `--watch`
+    and `--poll`: its runner is `run_get_state`, below."""
+    from trackerctl.cli.generated import build_command
+
     action = REGISTRY.by_path("tracker/get_state")
     assert action is not None
+    return build_command(action, "get-state", options=_watch_options(), doc=WATCH_DOC, runner=run_get_state)
 
-    def get_state(
-        app: AppContext,
-        tracker_ids: Annotated[list[int], typer.Argument(metavar="TRACKER_ID...", help="ID of the tracker; several with --watch.", show_default=False)],
-        watch: Annotated[float | None, typer.Option("--watch", metavar="SECONDS", help=WATCH_HELP)] = None,
-        poll: Annotated[bool, typer.Option("--poll", help=POLL_HELP)] = False,
-    ) -> None:
-        from trackerctl.cli.runners import run_action
 
-        if watch is None:
-            if poll:
-                raise UsageError("--poll goes with --watch SECONDS")
-            if len(tracker_ids) != 1:
-                raise UsageError("give one TRACKER_ID, or several with --watch (or use `trackerctl tracker get-states`)")
-            return run_action(app, action, {"tracker_id": tracker_ids[0]})
-        watch_states(app, tracker_ids, watch, poll=poll)
+def run_get_state(app: AppContext, action: Any, values: dict[str, Any]) -> None:
+    """get-state: with --watch, follow every TRACKER_ID; otherwise the action on each, as any other."""
+    from trackerctl.api.validate import parse_int
+    from trackerctl.cli.fleet import run_targets
 
-    get_state.__doc__ = help_text(action) + WATCH_DOC
-    cli = typer.Typer(rich_markup_mode=None, add_completion=False)
-    cli.command("get-state", epilog=epilog(action) + "\n\nExample: trackerctl tracker get-state 123456 999119 --watch 5")(with_global_options(get_state))
-    return typer.main.get_command(cli)
+    watch, poll = values.pop("watch", None), values.pop("poll", False)
+    if watch is None:
+        if poll:
+            raise UsageError("--poll goes with --watch SECONDS")
+        return run_targets(app, action, values)
+    if values.get("from_file") or values.get("where"):
+        raise UsageError("--watch follows the TRACKER_IDs given as arguments: leave out --from-file and --where")
+    try:
+        ids = [parse_int(text) for text in values.get("tracker_id") or []]
+    except ValueError:
+        raise UsageError("invalid value for TRACKER_ID: not an integer id") from None
+    if not ids:
+        raise UsageError("missing argument TRACKER_ID: --watch follows the trackers given")
+    watch_states(app, ids, watch, poll=poll)
+
+
+def _watch_options() -> list[Any]:
+    from trackerctl.cli.generated import extra_option
+
+    return [extra_option("watch", float | None, typer.Option("--watch", metavar="SECONDS", help=WATCH_HELP)),
+            extra_option("poll", bool, typer.Option("--poll", help=POLL_HELP), False)]
 
 
 WATCH_DOC = ("\n\nWith --watch, follows the states of every TRACKER_ID until Ctrl-C (exit 130): pushed by the event "
@@ -65,14 +76,12 @@ def get_states_command() -> Any:
     """The generated `get-states` with `--watch` and `--poll`: its runner is `run_get_states`, below."""
     import dataclasses
 
-    from trackerctl.cli.generated import build_command, extra_option
+    from trackerctl.cli.generated import build_command
 
     action = REGISTRY.by_path("tracker/get_states")
     assert action is not None
-    options = [extra_option("watch", float | None, typer.Option("--watch", metavar="SECONDS", help=WATCH_HELP)),
-               extra_option("poll", bool, typer.Option("--poll", help=POLL_HELP), False)]
     return build_command(dataclasses.replace(action, handler="trackerctl.cli.tracker:run_get_states"), "get-states",
-                         options=options, doc=WATCH_DOC)
+                         options=_watch_options(), doc=WATCH_DOC)
 
 
 def run_get_states(app: AppContext, action: Any, values: dict[str, Any]) -> None:
