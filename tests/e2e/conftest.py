@@ -58,6 +58,19 @@ def start_server(env: dict[str, str], db: Path, *options: str) -> Server:
     return Server(line[0].strip(), db, proc)
 
 
+@pytest.fixture(scope="module")
+def plain_server(tmp_path_factory):
+    """A server for the module without fault options, on a freshly reset database; the tests reset
+    it again as they need."""
+    tmp = tmp_path_factory.mktemp("plain")
+    db = tmp / "plain.sqlite"
+    reset = cli(isolated_env(tmp), "sandbox", "reset", "--db", str(db), "-o", "json")
+    assert reset.returncode == 0, reset.stderr
+    server = start_server(isolated_env(tmp), db)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def server(home, tmp_path):
     s = start_server(home, tmp_path / "served.sqlite")

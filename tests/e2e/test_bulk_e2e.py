@@ -19,25 +19,12 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import TRACKERCTL, start_server
-from tests.helpers.environment import isolated_env
 from tests.e2e.test_tables_e2e import on_terminal
 from tests.helpers.inprocess import run_cli as cli
 
 pytestmark = pytest.mark.e2e
 EQUIP = "13785"
 DEMO_USER, OTHER_USER = 183654, 354468
-
-
-@pytest.fixture(scope="module")
-def plain_server(tmp_path_factory):
-    """The module's server without fault options; each test resets its database."""
-    tmp = tmp_path_factory.mktemp("bulk")
-    db = tmp / "plain.sqlite"
-    reset = cli(isolated_env(tmp), "sandbox", "reset", "--db", str(db), "-o", "json")
-    assert reset.returncode == 0, reset.stderr
-    server = start_server(isolated_env(tmp), db)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import TRACKERCTL, start_server
-from tests.helpers.environment import isolated_env
 from tests.helpers.inprocess import run_cli as cli
 
 pytestmark = pytest.mark.e2e
@@ -29,17 +28,6 @@ DEMO, OTHER, FLEET = 183654, 354468, 214034
 TRUCKS = [123456, 999119, 999199]  # "Truck 0N ...": not deleted
 VANS = [265489, 1245678]  # "Van 04 city", "Van 05 city"
 UPDATE = ("panel", "tracker", "settings", "update")
-
-
-@pytest.fixture(scope="module")
-def plain_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fleet")
-    db = tmp / "plain.sqlite"
-    reset = cli(isolated_env(tmp), "sandbox", "reset", "--db", str(db), "-o", "json")
-    assert reset.returncode == 0, reset.stderr
-    server = start_server(isolated_env(tmp), db)
-    yield server
-    server.stop()
 
 
 def logins(home: dict[str, str], url: str) -> dict[str, str]:

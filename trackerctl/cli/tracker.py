@@ -44,10 +44,8 @@ def run_get_state(app: AppContext, action: Any, values: dict[str, Any]) -> None:
     from trackerctl.api.validate import parse_int
     from trackerctl.cli.fleet import run_targets
 
-    watch, poll = values.pop("watch", None), values.pop("poll", False)
+    watch, poll = watching(values)
     if watch is None:
-        if poll:
-            raise UsageError("--poll goes with --watch SECONDS")
         return run_targets(app, action, values)
     if values.get("from_file") or values.get("where"):
         raise UsageError("--watch follows the TRACKER_IDs given as arguments: leave out --from-file and --where")
@@ -58,6 +56,14 @@ def run_get_state(app: AppContext, action: Any, values: dict[str, Any]) -> None:
     if not ids:
         raise UsageError("missing argument TRACKER_ID: --watch follows the trackers given")
     watch_states(app, ids, watch, poll=poll)
+
+
+def watching(values: dict[str, Any]) -> tuple[float | None, bool]:
+    """(--watch SECONDS or None, --poll), taken out of the command's values; --poll alone is refused."""
+    watch, poll = values.pop("watch", None), values.pop("poll", False)
+    if watch is None and poll:
+        raise UsageError("--poll goes with --watch SECONDS")
+    return watch, poll
 
 
 def _watch_options() -> list[Any]:
@@ -89,10 +95,8 @@ def run_get_states(app: AppContext, action: Any, values: dict[str, Any]) -> None
     from trackerctl.cli.bulk import run_get_states as run_bulk
     from trackerctl.cli.runners import request_body
 
-    watch, poll = values.pop("watch", None), values.pop("poll", False)
+    watch, poll = watching(values)
     if watch is None:
-        if poll:
-            raise UsageError("--poll goes with --watch SECONDS")
         return run_bulk(app, action, values)
     values.pop("chunk_size", None)
     values.pop("concurrency", None)
