@@ -9,8 +9,7 @@ or of the seed data: a database of another version is rebuilt and reseeded on fi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5  # 3: list_models' parent_code, has_auto_registration, has_lbs, ...; coordinates rounded; 4: console_keys;
-# 5: the seed's connected devices reported minutes ago (device_data.updated: the panel's last_connection)
+SCHEMA_VERSION = 4  # 3: list_models' parent_code, has_auto_registration, has_lbs, ...; coordinates rounded; 4: console_keys
 
 TABLES = """
 CREATE TABLE meta (
