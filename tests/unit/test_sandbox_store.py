@@ -67,9 +67,9 @@ RESET_AT = parse_datetime("2026-11-29 12:00:00")
 
 
 def generated_devices(path: Path, trackers: int) -> list[tuple]:
-    """(source id, connection status, last_fix, updated, lat) of the generated devices after a reset at RESET_AT."""
+    """(source id, connection status, last_fix, updated, last_connection, lat) of the generated devices after a reset at RESET_AT."""
     reset(path, trackers=trackers)
-    return sql(Sandbox(path), "SELECT s.id, s.connection_status, d.last_fix, d.updated, d.lat FROM sources s"
+    return sql(Sandbox(path), "SELECT s.id, s.connection_status, d.last_fix, d.updated, d.last_connection, d.lat FROM sources s"
                " JOIN device_data d ON d.source_id = s.id WHERE s.id >= 30000001 ORDER BY s.id")
 
 
@@ -95,8 +95,8 @@ def test_generated_devices_last_connected_in_a_realistic_spread(tmp_path, monkey
         if status in ("active", "idle"):
             assert age <= 600 / 86400, tracker
     # a device that never connected has no fix and no position either; the others report both
-    assert all((fix is None) == (lat is None) == (status == "just_registered") and fix == updated
-               for _, status, fix, updated, lat in devices)
+    assert all((fix is None) == (lat is None) == (status == "just_registered") and fix == updated == connected
+               for _, status, fix, updated, connected, lat in devices)
 
 
 def test_reset_100k_trackers_is_usable(tmp_path):

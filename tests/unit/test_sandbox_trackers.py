@@ -171,25 +171,20 @@ def test_panel_trackers_carry_the_owner_the_model_name_and_the_last_connection(s
     assert {t["id"]: t for t in listed}[SEED["tracker_idle"]] == panel_read(sb, SEED["tracker_idle"])  # read and list agree
     by_id = {t["id"]: t for t in listed}
     assert by_id[SEED["tracker_cloned"]]["last_connection"] == by_id[458412]["last_connection"]  # a clone shares the device
-    # what the device last reported: the later of its last fix and its other data (get_state's last_update)
-    with sb.transaction() as conn:
-        conn.execute("UPDATE device_data SET last_fix = ?, updated = ? WHERE source_id = 456751",
-                     (parse_datetime("2026-03-01 10:00:00"), parse_datetime("2026-02-01 09:00:00")))
-    assert panel_read(sb, SEED["tracker_idle"])["last_connection"] == "2026-03-01 10:00:00"
+    # its last connection, whatever it sent: not its last fix, which may be months older
+    sql(sb, "UPDATE device_data SET last_fix = ?, last_connection = ? WHERE source_id = 456751",
+        parse_datetime("2025-03-01 10:00:00"), parse_datetime("2026-03-01 10:00:59") + 0.999)
+    assert panel_read(sb, SEED["tracker_idle"])["last_connection"] == "2026-03-01 10:00:59"
+
+
+def test_the_seed_spreads_last_connections_by_connection_status(sb):
+    now = sb.now()
+    ages = {t["id"]: (t["source"]["connection_status"], now - parse_datetime(t["last_connection"])) for t in panel_list(sb)["list"]}
+    assert all(age < 15 * 60 for status, age in ages.values() if status in ("active", "idle"))  # connected: minutes ago
+    assert all(age > 365 * 86400 for status, age in ages.values() if status == "offline")  # offline since 2025-06
+    # get_state shows what the device sent: its fix months ago, while it connected minutes ago
     state = ok(sb, "tracker/get_state", {"tracker_id": SEED["tracker_idle"]})["state"]
-    assert state["last_update"] == "2026-03-01 10:00:00"  # demo@ is in UTC
-    with sb.transaction() as conn:
-        conn.execute("UPDATE device_data SET last_fix = NULL, updated = ? WHERE source_id = 456751", (parse_datetime("2026-02-01 09:00:00"),))
-    assert panel_read(sb, SEED["tracker_idle"])["last_connection"] == "2026-02-01 09:00:00"
-
-
-def test_the_seeds_last_connections_do_not_depend_on_when_it_was_made(sb):
-    """Tests compare answers across resets: only the live device's last report is the seed's time."""
-    listed = {t["id"]: t["last_connection"] for t in panel_list(sb)["list"]}
-    live = listed.pop(SEED["tracker_fresh"])
-    assert sb.now() - parse_datetime(live) < 60  # reported when the sandbox was made
-    assert set(listed.values()) <= {f"2025-0{day} {hour:02d}:00:00" for day in ("5-31", "6-01") for hour in range(24)}
-    assert listed[SEED["tracker"]] == "2025-06-01 08:00:00"
+    assert state["gps"]["updated"] == state["last_update"] == "2025-06-01 04:00:00"
 
 
 def registered(sb: Sandbox) -> int:

@@ -4,8 +4,9 @@ Every SECONDS one step: each device that is connected (connection status `active
 blocked or corrupted, with a tracker not deleted and a known position, reports. An `active` one
 drives on: its heading turns by up to 30 degrees, its speed changes by up to 10 km/h (kept between
 15 and 90), it covers the distance that speed makes in SECONDS; an `idle` one stands (speed 0).
-Both get a fix and an update at the sandbox clock's now, so their `tracker/get_state` (and the
-subscription's state events, the console's status frames) change at every step.
+Both get a fix, an update and a connection (the panel's last_connection) at the sandbox clock's now,
+so their `tracker/get_state` (and the subscription's state events, the console's status frames)
+change at every step.
 
 A step is a function of the seed, the source id and the step number (and the position before it):
 the same seed gives the same drive.
@@ -56,7 +57,8 @@ def step(conn: sqlite3.Connection, now: float, number: int, seconds: float, seed
         lng = (lng + 180) % 360 - 180
         updates.append((coordinate(lat), coordinate(lng), heading, speed, "moving", now, row["source_id"]))
     conn.executemany(
-        "UPDATE device_data SET lat = ?, lng = ?, heading = ?, speed = ?, movement_status = ?, last_fix = ?6, updated = ?6"
+        "UPDATE device_data SET lat = ?, lng = ?, heading = ?, speed = ?, movement_status = ?, last_fix = ?6, updated = ?6,"
+        " last_connection = ?6"
         " WHERE source_id = ?7",
         updates,
     )

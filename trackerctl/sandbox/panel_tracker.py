@@ -48,9 +48,9 @@ silent, loose or at odds with each other:
   device's last fix falls in it; months without any are left out.
 - `read` and `list` add the OpenAPI's `owner_name` (a legal entity's legal name, else the user's
   names that are set), `model_name` (the model's name in list_models) and `last_connection`: when
-  the device last reported, a fix or other data (records.last_report), `yyyy-MM-dd HH:mm:ss` UTC,
-  null when it never has. `sandbox serve --move` moves it for the devices that report; the clock
-  alone does not, not even for the `live` device (whose get_state shows now).
+  the device last connected (device_data.last_connection), `yyyy-MM-dd HH:mm:ss` UTC, null when it
+  never has. `sandbox serve --move` moves it for the devices that report; the clock alone does not,
+  not even for the `live` device (whose get_state shows now).
 - `raw_command/send` finds the tracker by `device_id` (a corrupted source by its corrupted id,
   as panel/tracker/list shows it: 252); `type: hex` with a non-hex command is 7 with
   `{"parameter": "command", "error": "Non-hex string"}`.

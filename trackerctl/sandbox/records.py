@@ -26,13 +26,11 @@ _TRACKER_COLUMNS = """t.id, t.label, t.user_id, t.group_id, t.source_id, t.clone
        t.avatar_file_name, s.device_id, s.phone, s.model, s.blocked, s.tariff_id, s.status_listing_id,
        s.creation_date AS source_creation_date, s.tariff_end_date, s.connection_status, s.corrupted, u.dealer_id"""
 TRACKER_SELECT = f"\nSELECT {_TRACKER_COLUMNS}\n{TRACKER_FROM}\n"
-# The device's last report, as `last_report` finds it, over device_data `d` (NULL: never).
-LAST_REPORT = "MAX(COALESCE(d.last_fix, d.updated), COALESCE(d.updated, d.last_fix))"
-# The panel's tracker row adds when the device last connected: its last report, `yyyy-MM-dd
-# HH:mm:ss` UTC in whole seconds as fmt_datetime shows them (one lookup by primary key); the owner's
-# and the model's names are looked up once per answer (`PanelNames`), not joined to every row.
+# The panel's tracker row adds when the device last connected (device_data.last_connection),
+# `yyyy-MM-dd HH:mm:ss` UTC in whole seconds as fmt_datetime shows them: one lookup by primary key.
+# The owner's and the model's names are looked up once per answer (`PanelNames`), not joined to every row.
 PANEL_TRACKER_SELECT = f"""
-SELECT {_TRACKER_COLUMNS}, datetime(CAST({LAST_REPORT} AS INTEGER), 'unixepoch') AS last_connection
+SELECT {_TRACKER_COLUMNS}, datetime(CAST(d.last_connection AS INTEGER), 'unixepoch') AS last_connection
 {TRACKER_FROM} LEFT JOIN device_data d ON d.source_id = s.id
 """
 
@@ -57,15 +55,6 @@ def dealer_tracker(ctx: Ctx, tracker_id: int) -> sqlite3.Row:
     if row is None:
         raise ApiFailure(201)
     return row
-
-
-def last_report(data: sqlite3.Row | None) -> float | None:
-    """Epoch of the device's last report as stored (a device_data row): its last fix or its last
-    other data, whichever is later; None when it never reported. get_state's `last_update` (now for
-    a `live` device); the panel's `last_connection` is the same in SQL (LAST_REPORT)."""
-    if data is None:
-        return None
-    return max((t for t in (data["last_fix"], data["updated"]) if t is not None), default=None)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ or of the seed data: a database of another version is rebuilt and reseeded on fi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4  # 3: list_models' parent_code, has_auto_registration, has_lbs, ...; coordinates rounded; 4: console_keys
+SCHEMA_VERSION = 5  # 3: list_models' parent_code, has_auto_registration, has_lbs, ...; coordinates rounded; 4: console_keys;
+# 5: device_data.last_connection
 
 TABLES = """
 CREATE TABLE meta (
@@ -215,8 +216,9 @@ CREATE TABLE device_data (                        -- what the device last report
     fuel TEXT NOT NULL DEFAULT '[]',              -- JSON: sensor values for get_fuel
     diagnostics TEXT NOT NULL DEFAULT '{"inputs": [], "states": {}}',   -- get_diagnostics
     inputs TEXT NOT NULL DEFAULT '{"inputs": [], "states": []}',        -- get_inputs
-    updated REAL,                                 -- when it last reported other data (state, readings, fuel, ...);
-                                                  -- the later of this and last_fix: the panel's last_connection
+    updated REAL,                                 -- when readings, fuel, diagnostics, inputs last changed
+    last_connection REAL,                         -- epoch of its last connection, whatever it sent (a connected device
+                                                  -- may send no fix for months): the panel's last_connection; NULL: never
     gps_point TEXT                                -- JSON {get_time (epoch), lat, lng, heading, speed, satellites,
                                                   -- precision}: the last GPS point when the last fix is GSM LBS
 );

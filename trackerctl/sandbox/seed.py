@@ -39,9 +39,9 @@ Tariffs of dealer 1: 1294 premium monthly, 12163 basic monthly (14 free days), 1
 limit of 2; dealer 2: 9901. Bundles 1241 (IMEI 835664527777452), 13457, 1242-1249; equipment 13785,
 35468, 13786; free SIM 78974217758; unused activation code 123123123.
 
-Every seeded device but the live one last reported (the panel's `last_connection`) on 2025-05-31
-or 2025-06-01, whatever its connection status: answers to the same request do not depend on when the
-seed was made (tests compare them across resets). The live one reported when the seed was made.
+The connected devices (active, idle) last connected (the panel's `last_connection`) within the last
+quarter hour before the seed was made, whatever their last fix; the offline ones with their last fix,
+on 2025-05-31 or 2025-06-01.
 
 `generate` adds N trackers (ids from 3000001, spread over demo@ and other@; every 10th is other@'s
 clone of the one before it) and N bundles (ids from 100001) with deterministic labels and IMEIs,
@@ -334,11 +334,13 @@ def _trackers(conn: sqlite3.Connection, now: float) -> None:
             "additional": {"hardware_key": {"value": "20910998202956382057", "updated": _OFFLINE_SINCE}} if t == 265489 else {},
         }
         fix = now if t == 999119 else offline - 3600 * n
+        # a connected device (active, idle) connected within the last quarter hour, whatever its last fix
+        connected = now - 60 * n if status in ("active", "idle") else fix
         data.append((src, fix, int(t == 999119), coordinate(52.3702 + 0.01 * n), coordinate(4.8952 + 0.01 * n), (45 * n) % 360,
-                     40 if live else 0, 5, 9 if live else 0, 10, "moving" if live else "parked", json.dumps(state), fix))
+                     40 if live else 0, 5, 9 if live else 0, 10, "moving" if live else "parked", json.dumps(state), fix, connected))
     conn.executemany(
         "INSERT INTO device_data (source_id, last_fix, live, lat, lng, heading, speed, alt, satellites, precision,"
-        " movement_status, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " movement_status, state, updated, last_connection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         data,
     )
     conn.execute(
@@ -457,7 +459,8 @@ def generate(conn: sqlite3.Connection, now: float, *, trackers: int = 0, bundles
         sources,
     )
     conn.executemany("INSERT INTO trackers (id, label, user_id, source_id, creation_date) VALUES (?, ?, ?, ?, ?)", rows)
-    conn.executemany("INSERT INTO device_data (source_id, last_fix, lat, lng, updated) VALUES (?, ?, ?, ?, ?2)", data)
+    conn.executemany("INSERT INTO device_data (source_id, last_fix, lat, lng, updated, last_connection) VALUES (?, ?, ?, ?, ?2, ?2)",
+                     data)
     # Every 10th generated tracker (an odd one: other@'s) is a clone of the one before it (demo@'s),
     # so that bulk clone deletion has clones to work on: it takes that tracker's source, and the
     # source generated for it goes, with whatever rows other tables keep per source.

@@ -111,10 +111,13 @@ def _time(ctx: Ctx, epoch: float | None) -> str | None:
 
 
 def _reported(ctx: Ctx, data: sqlite3.Row | None) -> float | None:
-    """When the device last reported anything: now for a live device."""
-    if data is not None and data["live"]:
+    """When the device last reported anything."""
+    if data is None:
+        return None
+    if data["live"]:
         return ctx.now
-    return records.last_report(data)
+    times = [t for t in (data["last_fix"], data["updated"]) if t is not None]
+    return max(times) if times else None
 
 
 def _readable(ctx: Ctx, p: dict[str, Any]) -> tuple[sqlite3.Row, sqlite3.Row | None]:
