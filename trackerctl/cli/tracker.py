@@ -80,13 +80,11 @@ WATCH_DOC = ("\n\nWith --watch, follows the states of every TRACKER_ID until Ctr
 
 def get_states_command() -> Any:
     """The generated `get-states` with `--watch` and `--poll`: its runner is `run_get_states`, below."""
-    import dataclasses
-
     from trackerctl.cli.generated import build_command
 
     action = REGISTRY.by_path("tracker/get_states")
     assert action is not None
-    return build_command(dataclasses.replace(action, handler="trackerctl.cli.tracker:run_get_states"), "get-states",
+    return build_command(action._replace(handler="trackerctl.cli.tracker:run_get_states"), "get-states",
                          options=_watch_options(), doc=WATCH_DOC)
 
 
