@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from trackerctl.api.action import Param
 
@@ -38,8 +37,7 @@ Rule = Literal[
 ]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     name: str  # the API name at fault
     rule: Rule
     param: Param | None = None  # None for a param the action does not declare
@@ -47,10 +45,12 @@ class Problem:
     field: Param | None = None  # the field of that item (a tag binding's tag_id or ordinal)
 
 
-@dataclass
 class Checked:
-    values: dict[str, Any]  # the given params as the API takes them, in declaration order, then extras
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("values", "problems")
+
+    def __init__(self, values: dict[str, Any], problems: list[Problem] | None = None) -> None:
+        self.values = values  # the given params as the API takes them, in declaration order, then extras
+        self.problems = [] if problems is None else problems
 
 
 def check(params: Iterable[Param], values: dict[str, Any], *, extra: Literal["forbid", "allow"] = "forbid") -> Checked:
