@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
@@ -372,7 +371,7 @@ def test_no_color_empty_value_counts_as_unset() -> None:
 
     read = AppContext(env={"NO_COLOR": ""}, stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO()).terminal
     err = io.StringIO()
-    Output("table", stdout=io.StringIO(), stderr=err, terminal=dataclasses.replace(read, stderr_tty=True)).warn("slow")
+    Output("table", stdout=io.StringIO(), stderr=err, terminal=read._replace(stderr_tty=True)).warn("slow")
     assert err.getvalue() == "\x1b[33mwarning\x1b[0m: slow\n"
 
 

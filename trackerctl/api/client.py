@@ -40,8 +40,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from trackerctl import __version__
@@ -111,8 +110,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     attempts: int = 6  # tries in all, the first included
     base_delay: float = 0.25  # seconds; doubled on every retry, with full jitter
     max_delay: float = 20.0  # cap of one wait, Retry-After included

@@ -32,8 +32,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from trackerctl.output.bulk import BULK_COLUMNS, DONE, STATUSES, BulkResult, bulk_summary
 from trackerctl.output.jq import JqFilter
@@ -56,8 +55,7 @@ __all__ = [
 FORMATS = ("table", "json", "jsonl", "csv")
 
 
-@dataclass(frozen=True)
-class Terminal:
+class Terminal(NamedTuple):
     """What the run's streams are (gh's IOStreams): read once, by `AppContext.terminal`; a test sets
     them (`Terminal(stdout_tty=True, width=80)`). The default is no terminal anywhere: a script's or
     a pipe's plain output."""
