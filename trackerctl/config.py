@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +69,13 @@ def check_profile_name(name: str) -> str:
     return name
 
 
-@dataclass
 class Config:
-    path: Path
-    current_profile: str | None = None
-    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    __slots__ = ("path", "current_profile", "profiles")
+
+    def __init__(self, path: Path, current_profile: str | None = None, profiles: dict[str, dict[str, Any]] | None = None) -> None:
+        self.path = path
+        self.current_profile = current_profile
+        self.profiles = {} if profiles is None else profiles
 
     @classmethod
     def load(cls, path: Path) -> "Config":

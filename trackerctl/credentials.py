@@ -44,7 +44,6 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
@@ -101,12 +100,21 @@ def _describe_character(c: str) -> str:
     return "a character that is not ASCII"
 
 
-@dataclass(frozen=True)
 class Secret:
-    """A secret and where it came from. Its repr and str are masked: use `.value` deliberately."""
+    """A secret and where it came from. Its repr and str are masked: use `.value` deliberately.
+    A plain class, not a NamedTuple: nothing unpacks, iterates or `json.dumps` the value by accident."""
 
-    value: str
-    source: Source
+    __slots__ = ("value", "source")
+
+    def __init__(self, value: str, source: Source) -> None:
+        self.value = value
+        self.source = source
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and (self.value, self.source) == (other.value, other.source)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.source))
 
     def masked(self) -> str:
         return mask(self.value)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trackerctl.api.errors import ApiError
@@ -41,26 +40,34 @@ class _Known(NamedTuple):
     password_from: str  # TRACKERCTL_PASSWORD, or the password kept by --remember
 
 
-@dataclass
-class LoginResult:
+class LoginResult(NamedTuple):
     hash: str
     stored_in: str  # "keyring" / "file"
     permissions: dict[str, Any] | None = None
 
 
-@dataclass
 class Session:
-    profile: str
-    settings: Mapping[str, Any]  # the profile's config (login, panel_login, ...)
-    store: "CredentialStore"
-    env: Mapping[str, str]
-    client_factory: Callable[[], "ApiClient"] = field(repr=False, default=None)  # type: ignore[assignment]
-    notice: Callable[[str], None] = lambda msg: None
-    offline: bool = False  # --dry-run (the client prints requests, never sends them): never log in or renew
-    # The in-process sandbox: a stored credential it never issued (a real server's session, kept
-    # for the profile) is not sent, so the command acts as the demo user (CLI-CONTRACT.md 9).
-    issued: Callable[[str], bool] | None = field(repr=False, default=None)
-    _renewed: set[str] = field(default_factory=set)
+    __slots__ = ("profile", "settings", "store", "env", "client_factory", "notice", "offline", "issued", "_renewed")
+
+    def __init__(
+        self,
+        profile: str,
+        settings: Mapping[str, Any],  # the profile's config (login, panel_login, ...)
+        store: "CredentialStore",
+        env: Mapping[str, str],
+        client_factory: Callable[[], "ApiClient"] = None,  # type: ignore[assignment]
+        notice: Callable[[str], None] = lambda msg: None,
+        offline: bool = False,  # --dry-run (the client prints requests, never sends them): never log in or renew
+        # The in-process sandbox: a stored credential it never issued (a real server's session, kept
+        # for the profile) is not sent, so the command acts as the demo user (CLI-CONTRACT.md 9).
+        issued: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.profile, self.settings, self.store, self.env = profile, settings, store, env
+        self.client_factory = client_factory
+        self.notice = notice
+        self.offline = offline
+        self.issued = issued
+        self._renewed: set[str] = set()  # the APIs logged in again in this process (once each)
 
     # -- what the client sends ----------------------------------------------------------------
     def credential(self, api: "Api") -> str | None:
