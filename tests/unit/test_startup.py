@@ -56,6 +56,16 @@ def test_completion_does_not_load_the_audit_log_and_a_write_does(monkeypatch, tm
                                          "--label", "x", "--no-deleted")
 
 
+def test_a_read_does_not_load_the_audit_log(monkeypatch, tmp_path):
+    """The client's audit is `AppContext.audit_write`, which builds the log on the first write."""
+    monkeypatch.setenv("TRACKERCTL_SANDBOX_DB", str(tmp_path / "s.sqlite"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
+    assert not modules("--api-url", "sandbox", "-o", "json", "tracker", "list") & WRITE_PATH
+    assert not (tmp_path / "state" / "trackerctl" / "audit.jsonl").exists()
+
+
 def test_dry_run_needs_no_keyring_when_the_credential_is_in_the_environment(monkeypatch):
     monkeypatch.setenv("TRACKERCTL_HASH", "a" * 32)
     assert "keyring" not in imported("tracker", "read", "5", "--dry-run")

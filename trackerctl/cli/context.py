@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 30.0
 
 
-@dataclass
 class GlobalOptions:
-    """Values given on the command line; None (or False) where not given."""
+    """Values given on the command line; None (or False) where not given. A plain class: the
+    defaults are its attributes, `AppContext.apply` sets what is given on the instance."""
 
     profile: str | None = None
     api_url: str | None = None
@@ -53,6 +53,9 @@ class GlobalOptions:
     # sending them; read each tracker before writing it, for undo
     plan: bool = False
     undoable: bool = False
+
+
+_OPTION_NAMES = frozenset(GlobalOptions.__annotations__)
 
 
 class AppContext:
@@ -76,12 +79,12 @@ class AppContext:
         self.record_fields: tuple[str, tuple[str, ...]] | None = None
         self.journal_path: Path | None = None  # the run's journal, once a run that writes has opened one
         self._journal: Journal | None = None
+        self._audit_lock = threading.Lock()  # the first write builds the audit log, maybe in bulk workers at once
 
     def apply(self, given: Mapping[str, Any]) -> None:
         """Take the global options given at one level of the command line (later levels win)."""
-        names = {f.name for f in fields(GlobalOptions)}
         for name, value in given.items():
-            if name in names and value is not None and value is not False:  # 0 is a value given
+            if name in _OPTION_NAMES and value is not None and value is not False:  # 0 is a value given
                 setattr(self.options, name, value)
         for derived in _DERIVED:  # settings computed from the options before this level: recompute
             self.__dict__.pop(derived, None)
@@ -138,8 +141,11 @@ class AppContext:
     def for_profile(self, name: str) -> "AppContext":
         """This run for profile `name` (`auth status` checks each): the same streams, options and
         credential store. Under --dry-run its first check is printed and nothing is sent."""
+        import copy
+
         sub = AppContext(env=self._env, stdin=self._stdin, stdout=self._stdout, stderr=self._stderr, terminal=self.terminal)
-        sub.options = replace(self.options, profile=name)
+        sub.options = copy.copy(self.options)
+        sub.options.profile = name
         sub.__dict__["credentials"] = self.credentials
         return sub
 
@@ -317,6 +323,13 @@ class AppContext:
         return AuditLog(self.state_dir / "audit.jsonl", profile=self.profile_name, warn=self.output.warn,
                         journal=lambda: str(self.journal_path) if self.journal_path else None)
 
+    def audit_write(self, api: str, path: str, params: dict[str, Any], code: int | None) -> None:
+        """The client's `audit`: one write to the audit log, built on the first write, so that a run
+        that only reads never imports trackerctl.audit."""
+        with self._audit_lock:
+            log = self.audit
+        log.record(api, path, params, code)
+
     @cached_property
     def sandbox(self) -> "Sandbox":
         """The in-process sandbox of `--api-url sandbox`."""
@@ -351,7 +364,7 @@ class AppContext:
                 auth_required=self.api_url != SANDBOX and not self.offline,
                 retry=RetryPolicy(attempts=self.max_attempts),
                 max_answer=self.max_answer,
-                audit=None if self.offline else self.audit.record,
+                audit=None if self.offline else self.audit_write,
             )
         return self._client
 
