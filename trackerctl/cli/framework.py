@@ -17,7 +17,6 @@ so), and test_startup fails if `trackerctl tracker read --help` imports pydantic
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
 from typer._click import Command, Context, HelpFormatter
@@ -76,7 +75,7 @@ def _patch() -> bool:
     except (ImportError, AttributeError):
         return False
 
-    @dataclass(frozen=True)
+    # Not a @dataclass of its own: no field to add, and Typer's frozen dataclass methods are inherited.
     class PlainRuntimeParam(base):  # type: ignore[misc, valid-type]
         """Coercion of plain values, with the messages Typer would give."""
 
