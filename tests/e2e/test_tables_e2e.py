@@ -118,7 +118,8 @@ def test_a_table_fits_without_splitting_what_must_stay_whole(env, argv, single, 
         shown = len(starts)
         assert 2 <= shown <= len(header), lines[0]
         if shown < len(header):
-            assert f"{len(header) - shown} columns left out to fit the terminal: {', '.join(header[shown:])}" in err
+            left = len(header) - shown
+            assert f"{left} column{'s' if left > 1 else ''} left out to fit the terminal: {', '.join(header[shown:])}" in err
         names, texts = header[:shown], [row[:shown] for row in records]
         free = [[is_free_text(h) or v.startswith(("[", "{")) for h, v in zip(names, row)] for row in texts]
     assert len(lines) == 2 + len(texts), f"every row on one line:\n{out}"

@@ -25,7 +25,6 @@ else; notices, warnings and errors go to stderr.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import sys
@@ -391,6 +390,8 @@ class Output:
                 self.notice("no results")
             return
         if self.format == "csv":
+            import csv  # csv output only
+
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(columns)
             for record, fields in zip(records, flat):
@@ -409,7 +410,8 @@ class Output:
             if not single and not self.columns:  # the defaults, in order of use: the last give way to fit
                 shown = columns_that_fit(headers, rows, self._console(self.stdout).width)
                 if shown < len(headers):
-                    self.notice(f"{len(headers) - shown} columns left out to fit the terminal: {', '.join(headers[shown:])} "
+                    left = len(headers) - shown
+                    self.notice(f"{left} column{'s' if left > 1 else ''} left out to fit the terminal: {', '.join(headers[shown:])} "
                                 "(--columns chooses, -o csv shows every default)")
                     headers, rows = headers[:shown], [row[:shown] for row in rows]
             self._rich_table(headers, rows)
@@ -464,6 +466,8 @@ class Output:
     ) -> int:
         """Header (given columns, else the first record's keys), then one row per record."""
         out = self.stdout
+        import csv  # csv output only
+
         writer = csv.writer(out, lineterminator="\n")
         columns: list[str] | None = self.columns or list(default_columns) or None
         if columns:
