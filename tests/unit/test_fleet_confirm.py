@@ -54,3 +54,13 @@ def test_more_trackers_than_shown_end_the_list_with_an_ellipsis(tmp_path):
     assert asked.exit_code == 1
     question = next(line for line in asked.stderr.splitlines() if "[y/N]" in line)
     assert ", ...)`? [y/N]" in question and question.count(",") == 3  # three labels, then the rest
+
+
+def test_an_action_s_own_check_holds_for_many_trackers_too(tmp_path):
+    """send-command's rule (the command names itself) is the registry's `check`: refused before
+    anything is sent, whether for one tracker or many."""
+    env = context_env(tmp_path)
+    for ids in (["123456"], ["123456", "999119"]):
+        refused = run(env, "tracker", "send-command", *ids, "--command", '{"x": 1}', "--yes")
+        assert refused.exit_code == 2 and 'needs a "name"' in refused.stderr, refused.stderr
+    assert not (tmp_path / "state" / "trackerctl").exists()  # no journal, no audit line: nothing was sent

@@ -97,6 +97,7 @@ class Action(NamedTuple):
     aliases: tuple[tuple[str, ...], ...] = ()  # further command paths (panel register-entry)
     extra_params: bool = False  # registration plugins: --param KEY=VALUE, --param-json KEY=JSON
     handler: str | None = None  # "module:function" of a custom runner, when the generic one is not enough
+    check: str | None = None  # "module:function" that checks a built request body further (UsageError), before sending
     undo: Undo | None = None  # how `trackerctl undo` reverts it; None: it cannot be reverted
 
     @property

@@ -450,7 +450,7 @@ USER_ACTIONS: tuple[Action, ...] = (
             "\"special_settings\": {\"type\": \"electronic_lock_password\", \"password\": \"345892\"}}'"
         ),
         result="list",
-        handler="trackerctl.cli.tracker:run_send_command",
+        check="trackerctl.cli.tracker:command_names_itself",
         columns=TRACKER_COLUMNS,
         fields=TRACKER_FIELDS,
         read_only=False,

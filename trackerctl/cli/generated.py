@@ -143,13 +143,18 @@ def build_command(action: Action, name: str, *, options: Sequence[inspect.Parame
 
 def runner_for(action: Action) -> Any:
     """`run_action`, or the runner the action names: "module:function" (its resource's CLI module)."""
-    import importlib
-
     if not action.handler:
         from trackerctl.cli.runners import run_action
 
         return run_action
-    module, _, function = action.handler.partition(":")
+    return named(action.handler)
+
+
+def named(ref: str) -> Any:
+    """The function a registry entry names as "module:function" (`Action.handler`, `Action.check`)."""
+    import importlib
+
+    module, _, function = ref.partition(":")
     return getattr(importlib.import_module(module), function)
 
 

@@ -73,6 +73,10 @@ def request_body(app: AppContext, action: Action, values: dict[str, Any]) -> dic
     clash = sorted(set(extra) & set(body))
     if clash:
         raise UsageError(f"--param {clash[0]} repeats an option of the command: use {option(action.param(clash[0]))}")
+    if action.check:
+        from trackerctl.cli.generated import named
+
+        named(action.check)(body)
     return {**body, **extra}
 
 

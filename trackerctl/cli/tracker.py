@@ -267,17 +267,14 @@ def _rows(ids: list[int], status: dict[int, str], states: dict[int, dict[str, An
     return rows
 
 
-command = registry_group(("tracker",), overrides={"get-state": get_state_command, "get-states": get_states_command})
-
-
-def run_send_command(app: AppContext, action: Any, values: dict[str, Any]) -> None:
-    """send_command: one request. The command must name itself (checked before sending); which
-    commands a tracker's model accepts is the platform's to say (its special_control), so no read
-    of the tracker or its model goes first."""
-    from trackerctl.cli.runners import request_body, send
-
-    body = request_body(app, action, values)
+def command_names_itself(body: dict[str, Any]) -> None:
+    """send_command's body: the command must name itself (checked before sending, for one tracker or
+    many); which commands a tracker's model accepts is the platform's to say (its special_control),
+    so no read of the tracker or its model goes first."""
     name = body["command"].get("name")
     if not isinstance(name, str) or not name:
         raise UsageError('invalid value for --command: the command needs a "name", such as set_special_settings_command')
-    send(app, action, body)
+
+
+command = registry_group(("tracker",), overrides={"get-state": get_state_command, "get-states": get_states_command})
+
