@@ -62,8 +62,10 @@ def test_a_read_does_not_load_the_audit_log(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("TRACKERCTL_KEYRING", "file")
-    assert not modules("--api-url", "sandbox", "-o", "json", "tracker", "list") & WRITE_PATH
+    loaded = modules("--api-url", "sandbox", "-o", "json", "tracker", "list")
+    assert not loaded & WRITE_PATH
     assert not (tmp_path / "state" / "trackerctl" / "audit.jsonl").exists()
+    assert not loaded & {"http", "http.client", "email.parser"}, "the in-process sandbox answers without http.client"
 
 
 def test_dry_run_needs_no_keyring_when_the_credential_is_in_the_environment(monkeypatch):

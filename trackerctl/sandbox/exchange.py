@@ -9,12 +9,15 @@ was processed, as a closed connection would.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
-from http.client import HTTPMessage
 from urllib.parse import urlsplit
 
-from trackerctl.api.connection import Lost, Reply
+from trackerctl.api.connection import Headers, Lost, Reply
 from trackerctl.sandbox.app import Sandbox
+
+
+# The reasons of the statuses the emulator answers with (http's HTTPStatus would cost its import)
+_PHRASES = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 class SandboxExchange:
@@ -26,10 +29,10 @@ class SandboxExchange:
         reply = self.sandbox.handle(parts.path, body, headers, parts.query, method="POST")
         if reply.drop:
             raise Lost("the server closed the connection without answering")
-        answer_headers = HTTPMessage()  # what the http.client pool answers with: names in any case
+        answer_headers = Headers()  # what the pool answers with: names in any case, a repeated one's first value
         for name, value in reply.headers.items():
-            answer_headers[name] = value
-        return Reply(reply.status, HTTPStatus(reply.status).phrase, answer_headers, reply.body)
+            answer_headers.setdefault(name.lower(), value)
+        return Reply(reply.status, _PHRASES.get(reply.status, ""), answer_headers, reply.body)
 
     def close(self) -> None:
         pass
