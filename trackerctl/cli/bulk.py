@@ -145,7 +145,9 @@ def _read_records(app: AppContext, action: Action, result: Any) -> None:
             rows += [r if "id" in r else {"tracker_id": outcome.item, **r} for r in records if isinstance(r, dict)]
         elif outcome.status not in (bulk.SUCCEEDED, bulk.SKIPPED):
             app.output.notice(f"tracker {outcome.item}: {outcome.description}")
-    columns = action.columns if not rows or "id" in rows[0] else ("tracker_id", *action.columns) if action.columns else ()
+    columns = action.columns
+    if columns and rows and "id" not in rows[0]:  # the records of a tracker say not whose they are
+        columns = ("tracker_id", *columns)
     app.output.result({"list": rows}, records="list", columns=columns)
     app.output.notice(result.summary)
 

@@ -18,9 +18,7 @@ record when `--where` chose it, a read of the tracker first under `--undoable`.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,7 +134,9 @@ class Fleet:
 
         wanted = {t.id: t for t in given} if given is not None else None
         chosen = []
-        for record in list_records(self.app, self.list_action, {}):
+        from trackerctl.cli.runners import Pages
+
+        for record in Pages(self.app, self.list_action, {}):
             if not matches(record, conditions):
                 continue
             tracker_id = record.get("id")
@@ -278,28 +278,7 @@ def before_values(action: Action, record: Mapping[str, Any]) -> dict[str, Any]:
     return {name: field_value(record, name) for _, name in action.undo.fields}
 
 
-# ---- the list that --where reads --------------------------------------------------------------
-def list_records(app: AppContext, action: Action, body: Mapping[str, Any], pages: list[int] | None = None) -> Iterator[dict[str, Any]]:
-    """Every record of a list action, page after page where it pages (offset/limit/count).
-    `pages`, when given, gets the server's count (its [0]) and the records seen (its [1])."""
-    from trackerctl.cli.runners import PAGE_SIZE
-
-    client = app.client()
-    key = action.result or "list"
-    offset = 0
-    while True:
-        request = {**body, "offset": offset, "limit": PAGE_SIZE} if action.paginated else dict(body)
-        answer = client.call(action.path, request, api=action.api)
-        records = answer.get(key) or []
-        count = answer.get("count")
-        if pages is not None:
-            pages[:] = [count, (pages[1] if len(pages) > 1 else 0) + len(records)]
-        yield from records
-        offset += len(records)
-        if not action.paginated or not records or (count is not None and offset >= count):
-            return
-
-
+# ---- the list that --where reads ------------------------------------------------------------
 def _selection(api: str) -> tuple[Action, str]:
     from trackerctl.api.endpoints import REGISTRY
 
@@ -321,26 +300,11 @@ def read_rows(app: AppContext, source: str, action: Action) -> list[Target]:
     values of its own per row, options of the command (`label`, `user_id` or `user-id`); an empty
     cell leaves the option as the command line gives it. `#` lines and blank lines are skipped."""
     from trackerctl.api.validate import parse_int
-    from trackerctl.cli.runners import read_text
+    from trackerctl.cli.runners import file_rows
 
-    text = read_text(app, source, "--from-file")
-    kept = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip() and not line.lstrip().startswith("#")]
-    if not kept:
-        return []
-    if "," not in kept[0][1]:  # one id per line; a lone header naming the column is dropped
-        if kept[0][1].strip().strip('"').lower() == "tracker_id":
-            kept = kept[1:]
-        rows = [(n, {"tracker_id": line.strip()}) for n, line in kept]
-    else:
-        reader = csv.reader(io.StringIO("\n".join(line for _, line in kept)))
-        header = [h.strip() for h in next(reader)]
-        params = _columns(header, action, source)
-        rows = []
-        for cells in reader:
-            n = kept[reader.line_num - 1][0]
-            if len(cells) != len(header):
-                raise UsageError(f"--from-file {source} line {n}: {len(cells)} values for {len(header)} columns")
-            rows.append((n, dict(zip(params, (c.strip() for c in cells)))))
+    header, rows = file_rows(app, source, "tracker_id", strict=True)
+    names = dict(zip(header, _columns(header, action, source)))  # column -> API name
+    rows = [(n, {names[column]: value for column, value in row.items()}) for n, row in rows]
     targets = []
     for n, row in rows:
         text_id = row.pop("tracker_id", "")
@@ -363,8 +327,6 @@ def _columns(header: list[str], action: Action, source: str) -> list[str]:
     for p in action.options:
         for spelling in (p.name, option(p)[2:], option(p)[2:].replace("-", "_")):
             names[spelling] = p
-    if "tracker_id" not in header:
-        raise UsageError(f"--from-file {source}: the CSV header has no 'tracker_id' column (it has {', '.join(header)})")
     out = []
     for column in header:
         if column == "tracker_id":

@@ -170,23 +170,37 @@ def _clip_text(text: str) -> str:
 
 
 def read_items(app: AppContext, source: str | None, p: Param) -> list[str]:
-    """Ids from --from-file: one per line, or a CSV's column named like the item; `#` lines skipped."""
+    """Ids from --from-file (`file_rows`): the column named like the item."""
     if not source:
         return []
-    text = read_text(app, source, "--from-file")
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        return []
     item = _item_name(p)
-    if "," not in lines[0]:  # one item per line; a lone header naming the column is dropped too
-        first = lines[0].strip().strip('"').lower()
-        return [line.strip() for line in (lines[1:] if first == item else lines)]
-    reader = csv.DictReader(io.StringIO("\n".join(lines)))
-    header = [h.strip() for h in reader.fieldnames or []]
-    if item not in header:
-        raise UsageError(f"--from-file {source}: the CSV header has no {item!r} column (it has {', '.join(header)})")
-    reader.fieldnames = header
-    return [(row.get(item) or "").strip() for row in reader if (row.get(item) or "").strip()]
+    _, rows = file_rows(app, source, item)
+    return [value for _, row in rows if (value := row.get(item, ""))]
+
+
+def file_rows(app: AppContext, source: str, key: str, *, strict: bool = False) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """--from-file: (its columns, each row with its line number), values stripped. One value per
+    line (the column `key`; a lone header naming it is dropped), or a CSV whose header names `key`;
+    `#` lines and blank lines are skipped. `strict`: a row must have as many values as columns."""
+    text = read_text(app, source, "--from-file")
+    kept = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip() and not line.lstrip().startswith("#")]
+    if kept and "," not in kept[0][1]:
+        if kept[0][1].strip().strip('"').lower() == key:
+            kept = kept[1:]
+        return [key], [(n, {key: line.strip()}) for n, line in kept]
+    if not kept:
+        return [key], []
+    reader = csv.reader(io.StringIO("\n".join(line for _, line in kept)))
+    header = [h.strip() for h in next(reader)]
+    if key not in header:
+        raise UsageError(f"--from-file {source}: the CSV header has no {key!r} column (it has {', '.join(header)})")
+    rows = []
+    for cells in reader:
+        n = kept[reader.line_num - 1][0]
+        if strict and len(cells) != len(header):
+            raise UsageError(f"--from-file {source} line {n}: {len(cells)} values for {len(header)} columns")
+        rows.append((n, dict(zip(header, (c.strip() for c in cells)))))
+    return header, rows
 
 
 def _item_name(p: Param) -> str:
@@ -250,30 +264,48 @@ def list_page(app: AppContext, action: Action, body: dict[str, Any], where: list
 def run_all_pages(app: AppContext, action: Action, values: dict[str, Any], where: list[Any] = ()) -> None:
     """--all: page through offset/limit until `count`, streaming records in bounded memory; with
     --where, only the records that match (and `count` is theirs)."""
-    from trackerctl.cli.fleet import list_records
     from trackerctl.fleet.where import matches
 
     if values.get("offset") is not None or values.get("limit") is not None:
         raise UsageError("--all pages through everything: leave out --offset and --limit")
-    base = request_body(app, action, values)
-    pages: list[int] = []  # [the server's count, records seen]
-    records: Iterator[dict[str, Any]] = list_records(app, action, base, pages)
-    kept = [0]
-    if where:
-        def matching(every: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-            for record in every:
-                if matches(record, where):
-                    kept[0] += 1
-                    yield record
+    pages = Pages(app, action, request_body(app, action, values))
+    matched = 0
 
-        records = matching(records)
-    written = app.output.stream(records, columns=action.columns,
-                                trailer=lambda: {"count": kept[0] if where else (pages[0] if pages else None)})
-    count, seen = pages if pages else (None, 0)
-    if count is not None and seen != count:
+    def records() -> Iterator[dict[str, Any]]:
+        nonlocal matched
+        for record in pages:
+            if not where or matches(record, where):
+                matched += 1
+                yield record
+
+    written = app.output.stream(records(), columns=action.columns,
+                                trailer=lambda: {"count": matched if where else pages.count})
+    if pages.count is not None and pages.seen != pages.count:
         raise TrackerctlError(
-            f"listed {seen} records but the server counts {count}: the list changed while paging",
+            f"listed {pages.seen} records but the server counts {pages.count}: the list changed while paging",
             hint="run the command again",
         )
     if where:
-        app.output.notice(f"{written} of {seen} records match")
+        app.output.notice(f"{written} of {pages.seen} records match")
+
+
+class Pages:
+    """Every record of a list action, page after page where it pages (offset/limit until the
+    server's `count`); `seen` counts the records read so far."""
+
+    def __init__(self, app: AppContext, action: Action, body: dict[str, Any]) -> None:
+        self.app, self.action, self.body = app, action, body
+        self.count: int | None = None
+        self.seen = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        client, action = self.app.client(), self.action
+        while True:
+            request = {**self.body, "offset": self.seen, "limit": PAGE_SIZE} if action.paginated else self.body
+            answer = client.call(action.path, request, api=action.api)
+            records = answer.get(action.result or "list") or []
+            self.count = answer.get("count")
+            yield from records
+            self.seen += len(records)
+            if not action.paginated or not records or (self.count is not None and self.seen >= self.count):
+                return
